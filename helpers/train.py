@@ -1,0 +1,254 @@
+"""The one GAN training loop of the course, and "load the checkpoint if it matches, else train".
+
+Each step is the standard non-saturating GAN update (Goodfellow et al. 2014)::
+
+    D:  minimise  BCE(D(x), 1) + BCE(D(G(z)), 0)      # tell real from fake
+    G:  minimise  BCE(D(G(z)), 1)                      # fool D (non-saturating form)
+
+The loop records, per iteration, both losses and the mean D(x) and D(G(z)) (the
+probabilities D gives real and fake images, before its update), keeps generator snapshots
+at a configurable number per epoch, and the images of a fixed noise batch after every
+epoch ("samples across epochs").
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .checkpoints import load_or_build
+from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, init_weights
+from .params import check_choice, check_float, check_int
+from .run import pick_device, seed_everything
+
+ARCHS = ("mlp", "dcgan")
+NOISES = ("normal", "uniform")
+OPTIMIZERS = ("adam", "sgd")
+N_FIXED = 64
+
+
+@dataclass
+class GANConfig:
+    """Everything that determines a trained GAN. Stored in its checkpoint and compared on load."""
+
+    arch: str = "dcgan"
+    nz: int = 100
+    width: int = 32
+    d_head: str = "conv"
+    noise: str = "normal"
+    epochs: int = 5
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    optimizer: str = "adam"
+    snapshots_per_epoch: int = 0
+    seed: int = 0
+    dataset: str = "mnist"
+    n_train: int = 0
+    data_source: str = ""
+
+    def __post_init__(self) -> None:
+        check_choice("arch", self.arch, ARCHS)
+        check_int("nz (noise size)", self.nz, minimum=1)
+        check_int("width", self.width, minimum=1)
+        check_choice("d_head", self.d_head, ("conv", "fc"))
+        check_choice("noise", self.noise, NOISES)
+        check_int("epochs", self.epochs, minimum=0)
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_float("lr_g", self.lr_g, minimum=0.0, exclusive=True)
+        check_float("lr_d", self.lr_d, minimum=0.0, exclusive=True)
+        check_float("beta1", self.beta1, minimum=0.0)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_int("snapshots_per_epoch", self.snapshots_per_epoch, minimum=0)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass
+class GANResult:
+    """A trained (or loaded) GAN: models, per-iteration history, snapshots, fixed-noise samples."""
+
+    config: GANConfig
+    G: nn.Module
+    D: nn.Module
+    history: dict[str, torch.Tensor]
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
+    fixed_noise: torch.Tensor | None = None
+    fixed_samples: torch.Tensor | None = None
+    loaded_from: str | None = None
+
+    @property
+    def iters_per_epoch(self) -> int:
+        n = len(self.history["loss_d"])
+        return max(1, n // max(1, self.config.epochs))
+
+    def snapshot_generator(self, index: int) -> nn.Module:
+        """A copy of G with the weights of snapshot ``index`` (in eval mode)."""
+        G = build_models(self.config)[0]
+        G.load_state_dict(self.snapshots[index]["state"])
+        return G.eval()
+
+
+def sample_noise(n: int, nz: int, kind: str = "normal", *,
+                 generator: torch.Generator | None = None,
+                 device: torch.device | str = "cpu") -> torch.Tensor:
+    """``n`` noise vectors of size ``nz``: standard normal, or uniform in ``[-1, 1]``."""
+    check_int("n", n, minimum=0)
+    check_int("nz (noise size)", nz, minimum=1)
+    check_choice("noise", kind, NOISES)
+    if kind == "normal":
+        return torch.randn(n, nz, generator=generator, device=device)
+    return torch.rand(n, nz, generator=generator, device=device) * 2 - 1
+
+
+def build_models(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
+    """Fresh, initialised (G, D) for ``cfg`` (seeded by ``cfg.seed``)."""
+    torch.manual_seed(cfg.seed)
+    if cfg.arch == "mlp":
+        G, D = MLPGenerator(cfg.nz, cfg.width), MLPDiscriminator(cfg.width)
+    else:
+        G, D = DCGANGenerator(cfg.nz, cfg.width), DCGANDiscriminator(cfg.width, cfg.d_head)
+    init_weights(G)
+    init_weights(D)
+    return G, D
+
+
+def _optimizer(cfg: GANConfig, params: Any, lr: float) -> torch.optim.Optimizer:
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, 0.999))
+    return torch.optim.SGD(params, lr=lr, momentum=cfg.beta1)
+
+
+@torch.no_grad()
+def generate(G: nn.Module, z: torch.Tensor, *, batch_size: int = 1000) -> torch.Tensor:
+    """G(z) in eval mode (BatchNorm uses its running statistics), on the CPU, in batches."""
+    was_training = G.training
+    G.eval()
+    device = next(G.parameters()).device
+    out = torch.cat([G(z[i:i + batch_size].to(device)).cpu() for i in range(0, len(z), batch_size)])
+    G.train(was_training)
+    return out
+
+
+def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
+              device: torch.device | None = None) -> GANResult:
+    """Train a GAN on ``images`` (float, ``(N, 1, 28, 28)`` in ``[-1, 1]``) as ``cfg`` says.
+
+    Deterministic for a given ``cfg.seed`` on a given device. The last incomplete batch
+    of an epoch is dropped, so every step sees ``batch_size`` real images.
+    """
+    if images.dim() != 4 or images.shape[1:] != (1, 28, 28):
+        raise ValueError(f"images must have shape (N, 1, 28, 28), got {tuple(images.shape)}")
+    if len(images) < cfg.batch_size:
+        raise ValueError(f"batch_size={cfg.batch_size} is larger than the {len(images)} training images")
+    device = device or pick_device()
+    seed_everything(cfg.seed)
+    G, D = build_models(cfg)
+    G.to(device)
+    D.to(device)
+    opt_g = _optimizer(cfg, G.parameters(), cfg.lr_g)
+    opt_d = _optimizer(cfg, D.parameters(), cfg.lr_d)
+    bce = nn.BCEWithLogitsLoss()
+    data = images.to(device)
+    shuffle = torch.Generator().manual_seed(cfg.seed)
+    noise_gen = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+    fixed_noise = sample_noise(N_FIXED, cfg.nz, cfg.noise, generator=torch.Generator().manual_seed(cfg.seed + 2))
+
+    iters = len(images) // cfg.batch_size
+    snap_at = sorted({max(1, round(iters * (k + 1) / cfg.snapshots_per_epoch))
+                      for k in range(cfg.snapshots_per_epoch)}) if cfg.snapshots_per_epoch else []
+    keys = ("loss_d", "loss_g", "d_real", "d_fake")
+    hist = {k: torch.zeros(cfg.epochs * iters) for k in keys}
+    snapshots: list[dict[str, Any]] = []
+    samples = [generate(G, fixed_noise)]
+    ones = torch.ones(cfg.batch_size, device=device)
+    zeros = torch.zeros(cfg.batch_size, device=device)
+
+    bar = tqdm(total=cfg.epochs * iters, disable=not progress, desc=f"{cfg.arch} nz={cfg.nz}",
+               unit="it", leave=True)
+    step = 0
+    for epoch in range(cfg.epochs):
+        perm = torch.randperm(len(images), generator=shuffle).to(device)
+        for i in range(iters):
+            real = data[perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]]
+            z = sample_noise(cfg.batch_size, cfg.nz, cfg.noise, generator=noise_gen, device=device)
+            fake = G(z)
+            # D step: real -> 1, fake -> 0 (fake detached: this step must not change G)
+            out_real = D(real)
+            out_fake = D(fake.detach())
+            loss_d = bce(out_real, ones) + bce(out_fake, zeros)
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            # G step: make the (updated) D call the fakes real
+            loss_g = bce(D(fake), ones)
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+
+            with torch.no_grad():
+                hist["loss_d"][step] = loss_d.item()
+                hist["loss_g"][step] = loss_g.item()
+                hist["d_real"][step] = torch.sigmoid(out_real).mean().item()
+                hist["d_fake"][step] = torch.sigmoid(out_fake).mean().item()
+            step += 1
+            if i + 1 in snap_at:
+                snapshots.append({"epoch": epoch + (i + 1) / iters,
+                                  "state": {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}})
+            if progress and (step % 20 == 0 or step == bar.total):
+                bar.set_postfix(epoch=epoch + 1, loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}")
+            bar.update(1)
+        samples.append(generate(G, fixed_noise))
+    bar.close()
+    return GANResult(cfg, G.cpu().eval(), D.cpu().eval(), hist, snapshots, fixed_noise, torch.stack(samples))
+
+
+def _to_state(res: GANResult) -> dict[str, Any]:
+    return {"G": res.G.state_dict(), "D": res.D.state_dict(), "history": res.history,
+            "snapshots": res.snapshots, "fixed_noise": res.fixed_noise,
+            "fixed_samples": res.fixed_samples.to(torch.float16)}
+
+
+def load_or_train_gan(cfg: GANConfig, images: torch.Tensor, path: str | Path, *,
+                      progress: bool = True, rebuild: bool = False) -> GANResult:
+    """The GAN of ``cfg`` from its checkpoint at ``path`` if it exists and matches ``cfg``,
+    otherwise trained now and saved there (atomically)."""
+    trained: list[GANResult] = []
+
+    def build() -> dict[str, Any]:
+        trained.append(train_gan(cfg, images, progress=progress))
+        return _to_state(trained[0])
+
+    payload = load_or_build(path, kind="gan", config=asdict(cfg), build=build, rebuild=rebuild)
+    if trained:
+        return trained[0]
+    st = payload["state"]
+    G, D = build_models(cfg)
+    G.load_state_dict(st["G"])
+    D.load_state_dict(st["D"])
+    return GANResult(cfg, G.eval(), D.eval(), dict(st["history"]), list(st["snapshots"]),
+                     st["fixed_noise"], st["fixed_samples"].float(), payload["loaded_from"])
+
+
+def smooth(values: torch.Tensor, window: int = 25) -> torch.Tensor:
+    """Moving average (for loss curves); the first points average over what is there."""
+    v = torch.as_tensor(values, dtype=torch.float32)
+    if len(v) == 0 or window <= 1:
+        return v
+    c = torch.cat([torch.zeros(1), torch.cumsum(v, 0)])
+    idx = torch.arange(1, len(v) + 1)
+    lo = (idx - window).clamp(min=0)
+    return (c[idx] - c[lo]) / (idx - lo).float()
+
+
+def all_finite(history: dict[str, torch.Tensor]) -> bool:
+    """True if every recorded loss and probability is a finite number."""
+    return all(bool(torch.isfinite(torch.as_tensor(v)).all()) for v in history.values())
+
+
+__all__ = ["GANConfig", "GANResult", "sample_noise", "build_models", "generate", "train_gan",
+           "load_or_train_gan", "smooth", "all_finite"]

@@ -1,0 +1,120 @@
+"""Every notebook executed by papermill in the smoke profile, with its recorded metrics asserted.
+
+The assertions compare a trained model against references measured in the same run
+(the untrained generator, uniform noise, real images), so a GAN that learned nothing fails.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+TIMEOUT = 600
+
+
+def execute(nb: Path, out_dir: Path, **params) -> dict:
+    """Run ``nb`` in the smoke profile; return its metrics.json."""
+    params = {"PROFILE": "smoke", "SHOW_PROGRESS": False, **params}
+    pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters=params, kernel_name="python3",
+                        cwd=str(nb.parent), execution_timeout=TIMEOUT, progress_bar=False)
+    metrics = Path(os.environ["GAN_COURSE_FIGURES"]) / "smoke" / nb.stem / "metrics.json"
+    return json.loads(metrics.read_text())
+
+
+def check_01(m: dict) -> None:
+    assert m["losses_finite"] is True
+    # the GAN learned: much closer to real digits than before training, on both distances
+    assert m["fd_gan"] < 0.75 * m["fd_untrained"], m
+    assert m["hist_gan"] < 0.75 * m["hist_untrained"], m
+    # the references are ordered as they must be: real < models < noise
+    assert m["fd_real"] < min(m["fd_gan"], m["fd_pca_uniform"]), m
+    assert m["nn_real"] < m["nn_pca_uniform"] < m["nn_noise"], m
+    assert m["fd_pca_uniform"] < m["fd_noise"], m
+    # D is neither fooled completely nor perfect
+    assert 0.05 < m["final_d_fake"] < m["final_d_real"] < 0.999, m
+    assert 0.5 < m["explained_variance_100"] < 1.0
+
+
+def check_02(m: dict) -> None:
+    assert m["losses_finite"] is True
+    for head in ("conv", "fc"):
+        assert m[f"{head}_pca_frechet"] < 0.5 * m["untrained_pca_frechet"], (head, m)
+        assert m[f"{head}_pixel_hist"] < 0.75 * m["untrained_pixel_hist"], (head, m)
+        assert m[f"{head}_pca_frechet"] < m["noise_pca_frechet"], (head, m)
+        assert m["real_pca_frechet"] < m[f"{head}_pca_frechet"], (head, m)
+        assert 0.0 < m[f"{head}_d_fake"] < m[f"{head}_d_real"] < 1.0, (head, m)
+    # slerp keeps the norm near sqrt(100); lerp's midpoint falls inside the sphere
+    assert m["midpoint_norm_lerp"] < 0.85 * m["midpoint_norm_slerp"], m
+    assert 8.0 < m["midpoint_norm_slerp"] < 12.0, m
+    # the walk is gradual: one step of ten changes the image much less than the whole path
+    assert 0 < m["interp_step_rms"] < 0.5 * m["interp_ends_rms"], m
+
+
+CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02}
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_smoke(nb: Path, tmp_path: Path) -> None:
+    assert nb.stem in CHECKS, f"{nb.name} has no metric checks in tests/test_notebooks.py"
+    metrics = execute(nb, tmp_path)
+    assert metrics["profile"] == "smoke" and metrics["notebook"] == nb.stem
+    CHECKS[nb.stem](metrics)
+
+
+def _without_timing(m: dict) -> dict:
+    return {k: v for k, v in m.items() if k != "timing"}
+
+
+@pytest.mark.notebook
+def test_same_seed_same_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs with the same seed, each training from scratch, record identical metrics."""
+    nb = REPO / "notebooks" / "01_vanilla_gan_and_pca.ipynb"
+    runs = []
+    for i in range(2):
+        monkeypatch.setenv("GAN_COURSE_ARTIFACTS", str(tmp_path / f"artifacts{i}"))
+        monkeypatch.setenv("GAN_COURSE_FIGURES", str(tmp_path / f"figures{i}"))
+        runs.append(_without_timing(execute(nb, tmp_path, SEED=3)))
+    assert runs[0] == runs[1]
+    assert runs[0]["seed"] == 3
+
+
+@pytest.mark.notebook
+def test_bad_parameter_fails_with_clear_message(tmp_path: Path) -> None:
+    nb = REPO / "notebooks" / "01_vanilla_gan_and_pca.ipynb"
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        execute(nb, tmp_path, DATASET="cifar10")
+    assert err.value.ename == "ValueError"
+    assert "DATASET='cifar10'" in err.value.evalue and "fashion-mnist" in err.value.evalue
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        execute(nb, tmp_path, PROFILE="fast")
+    assert "PROFILE='fast'" in err.value.evalue and "teach" in err.value.evalue
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_notebook_is_clean(nb: Path) -> None:
+    """Committed notebooks: one tagged parameters cell with PROFILE/SEED/DATASET, the python3
+    kernelspec, %matplotlib inline first, executed in order without errors, and cells that
+    nbval checks."""
+    book = nbformat.read(nb, as_version=4)
+    assert book.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in book.cells if c.cell_type == "code"]
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for name in ("PROFILE", "SEED", "DATASET"):
+        assert f"\n{name} = " in "\n" + tagged[0].source
+    assert code[0].source.startswith("%matplotlib inline")
+    counts = [c.execution_count for c in code]
+    assert all(isinstance(n, int) for n in counts), "notebook has unexecuted cells: run `make run`"
+    assert counts == sorted(counts)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert any("# NBVAL_CHECK_OUTPUT" in c.source for c in code)
+    params = book.metadata.get("papermill", {}).get("parameters", {})
+    assert params.get("PROFILE", "teach") == "teach", "committed outputs must come from a teach run"
