@@ -36,7 +36,7 @@ def versions() -> dict[str, str]:
     """Library versions stored beside the weights (informational, not compared)."""
     from . import __version__
 
-    return {"course": __version__, "torch": torch.__version__,
+    return {"course": __version__, "torch": str(torch.__version__),
             "python": sys.version.split()[0]}
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, TypeVar
 
+import numpy as np
+
 PROFILES: tuple[str, ...] = ("smoke", "teach", "paper")
 """smoke: CI, seconds. teach: the default, minutes on a laptop CPU. paper: the paper's sizes."""
 
@@ -45,7 +47,9 @@ def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
 def check_float(name: str, value: Any, *, minimum: float | None = None,
                 exclusive: bool = False) -> float:
     """Return ``value`` as a float if it is a real number above (or at) ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    import numbers
+
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}={value!r} must be a number")
     if minimum is not None and (value <= minimum if exclusive else value < minimum):
         op = ">" if exclusive else ">="

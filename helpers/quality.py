@@ -27,7 +27,7 @@ def _flat(x: torch.Tensor | np.ndarray) -> torch.Tensor:
     x = torch.as_tensor(x, dtype=torch.float32)
     if x.numel() and (x.min() < -1e-6 or x.max() > 1 + 1e-6):
         raise ValueError("images must be floats in [0, 1] (use helpers.data.to_classifier)")
-    return x.reshape(len(x), -1)
+    return x.reshape(len(x), int(np.prod(x.shape[1:])))
 
 
 def nn_distance(samples: torch.Tensor, reference: torch.Tensor, *, chunk: int = 512) -> float:
@@ -53,8 +53,7 @@ def frechet_distance(feat_a: np.ndarray, feat_b: np.ndarray) -> float:
     mu_a, mu_b = feat_a.mean(0), feat_b.mean(0)
     s_a = np.atleast_2d(np.cov(feat_a, rowvar=False))
     s_b = np.atleast_2d(np.cov(feat_b, rowvar=False))
-    covmean, _ = linalg.sqrtm(s_a @ s_b, disp=False)
-    covmean = np.real(covmean)
+    covmean = np.real(linalg.sqrtm(s_a @ s_b))
     return float(max(0.0, ((mu_a - mu_b) ** 2).sum() + np.trace(s_a + s_b - 2 * covmean)))
 
 

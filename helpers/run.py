@@ -59,7 +59,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
+        return _jsonable(value.tolist())  # 0-d arrays give a scalar, others nested lists
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if math.isfinite(value) else str(value)
@@ -76,9 +78,10 @@ def _jsonable(value: Any) -> Any:
 class NotebookRun:
     """The validated parameters of one notebook execution and where its outputs go.
 
-    ``figures_dir`` is ``figures/<notebook>/`` for the default ``teach`` profile and
-    ``figures/<profile>/<notebook>/`` for the others, so a smoke or paper run never
-    overwrites the committed teach figures.
+    ``figures_dir`` is ``figures/<notebook>/`` for the default (``teach`` on MNIST) and
+    ``figures/<profile>/<notebook>/`` (``figures/<profile>-<dataset>/<notebook>/`` for another
+    dataset) otherwise, so a smoke, paper or Fashion-MNIST run never overwrites the committed
+    teach figures.
     """
 
     notebook: str
@@ -97,9 +100,16 @@ class NotebookRun:
                         "seed": self.seed, "dataset": self.dataset}
 
     @property
+    def variant(self) -> str:
+        """"" for the default (teach, mnist); else "<profile>" or "<profile>-<dataset>"."""
+        if self.profile == "teach" and self.dataset == "mnist":
+            return ""
+        return self.profile if self.dataset == "mnist" else f"{self.profile}-{self.dataset}"
+
+    @property
     def figures_dir(self) -> Path:
         root = figures_root()
-        return root / self.notebook if self.profile == "teach" else root / self.profile / self.notebook
+        return root / self.variant / self.notebook if self.variant else root / self.notebook
 
     @property
     def metrics_path(self) -> Path:
@@ -145,12 +155,14 @@ class NotebookRun:
         Tests read this file, so record every number a claim or a "what we measured"
         line rests on. Timings belong under the key ``timing`` (they vary between runs).
         """
+        metrics = json.loads(json.dumps(self.metrics))  # stage on a copy: a bad value changes nothing
         for key, value in values.items():
             if key == "timing" and isinstance(value, dict):
-                self.metrics.setdefault("timing", {}).update(_jsonable(value))
+                metrics.setdefault("timing", {}).update(_jsonable(value))
             else:
-                self.metrics[key] = _jsonable(value)
-        text = json.dumps(self.metrics, indent=2, sort_keys=True) + "\n"
+                metrics[key] = _jsonable(value)
+        text = json.dumps(metrics, indent=2, sort_keys=True) + "\n"  # raises on what JSON can't hold
+        self.metrics = metrics
         atomic_write_bytes(self.metrics_path, text.encode())
 
 

@@ -159,6 +159,9 @@ def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
     fixed_noise = sample_noise(N_FIXED, cfg.nz, cfg.noise, generator=torch.Generator().manual_seed(cfg.seed + 2))
 
     iters = len(images) // cfg.batch_size
+    if cfg.snapshots_per_epoch > iters:
+        raise ValueError(f"snapshots_per_epoch={cfg.snapshots_per_epoch} is not allowed: an epoch has only "
+                         f"{iters} iterations (N images // batch_size), so it must be <= {iters}")
     snap_at = sorted({max(1, round(iters * (k + 1) / cfg.snapshots_per_epoch))
                       for k in range(cfg.snapshots_per_epoch)}) if cfg.snapshots_per_epoch else []
     keys = ("loss_d", "loss_g", "d_real", "d_fake")

@@ -6,7 +6,6 @@ The assertions compare a trained model against references measured in the same r
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
@@ -24,7 +23,9 @@ def execute(nb: Path, out_dir: Path, **params) -> dict:
     params = {"PROFILE": "smoke", "SHOW_PROGRESS": False, **params}
     pm.execute_notebook(str(nb), str(out_dir / nb.name), parameters=params, kernel_name="python3",
                         cwd=str(nb.parent), execution_timeout=TIMEOUT, progress_bar=False)
-    metrics = Path(os.environ["GAN_COURSE_FIGURES"]) / "smoke" / nb.stem / "metrics.json"
+    dataset = params.get("DATASET", "mnist")
+    variant = "smoke" if dataset == "mnist" else f"smoke-{dataset}"
+    metrics = Path(os.environ["GAN_COURSE_FIGURES"]) / variant / nb.stem / "metrics.json"
     return json.loads(metrics.read_text())
 
 
@@ -60,12 +61,24 @@ def check_02(m: dict) -> None:
 CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02}
 
 
+def fashion_available() -> bool:
+    """Debian's dataset-fashion-mnist files (installed by .ci/run), or torchvision's in data/."""
+    src = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
+    return (src / "train-images-idx3-ubyte.gz").is_file() or (REPO / "data" / "FashionMNIST" / "raw").is_dir()
+
+
 @pytest.mark.notebook
+@pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_smoke(nb: Path, tmp_path: Path) -> None:
+def test_notebook_smoke(nb: Path, dataset: str, tmp_path: Path) -> None:
     assert nb.stem in CHECKS, f"{nb.name} has no metric checks in tests/test_notebooks.py"
-    metrics = execute(nb, tmp_path)
+    if dataset == "fashion-mnist" and not fashion_available():
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Fashion-MNIST: .ci/run installs Debian's dataset-fashion-mnist")
+        pytest.skip("Fashion-MNIST files not found (apt-get install dataset-fashion-mnist)")
+    metrics = execute(nb, tmp_path, DATASET=dataset)
     assert metrics["profile"] == "smoke" and metrics["notebook"] == nb.stem
+    assert metrics["dataset"] == dataset
     CHECKS[nb.stem](metrics)
 
 
