@@ -86,21 +86,34 @@ class DCGANDiscriminator(nn.Module):
     ``self.features`` is the last convolutional block, the layer Grad-CAM looks at.
     """
 
-    def __init__(self, width: int = 32, head: str = "conv") -> None:
+    def __init__(self, width: int = 32, head: str = "conv", minibatch_std: bool = False) -> None:
         super().__init__()
         w = check_int("width", width, minimum=1)
         self.head_kind = check_choice("head", head, D_HEADS)
+        self.minibatch_std = bool(minibatch_std)
         self.features = nn.Sequential(
             nn.Conv2d(1, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
             nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, True),
         )
+        c = 2 * w + int(self.minibatch_std)
         if head == "conv":
-            self.head = nn.Sequential(nn.Conv2d(2 * w, 1, 7, 1, 0, bias=False), nn.Flatten())
+            self.head = nn.Sequential(nn.Conv2d(c, 1, 7, 1, 0, bias=False), nn.Flatten())
         else:
-            self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * w * 7 * 7, 1))
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(c * 7 * 7, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x)).squeeze(1)
+        h = self.features(x)
+        if self.minibatch_std:
+            h = append_minibatch_std(h)
+        return self.head(h).squeeze(1)
+
+
+def append_minibatch_std(h: torch.Tensor) -> torch.Tensor:
+    """Minibatch standard deviation (Karras et al. 2018): one extra channel holding the mean,
+    over features, of their standard deviation across the batch. A batch of near-copies
+    (mode collapse) has a small value, which the discriminator can learn to call fake."""
+    std = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
+    return torch.cat([h, std.expand(len(h), 1, *h.shape[2:])], dim=1)
 
 
 def count_parameters(model: nn.Module) -> int:

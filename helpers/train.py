@@ -39,6 +39,7 @@ class GANConfig:
     nz: int = 100
     width: int = 32
     d_head: str = "conv"
+    d_minibatch_std: bool = False
     noise: str = "normal"
     epochs: int = 5
     batch_size: int = 64
@@ -111,7 +112,8 @@ def build_models(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
     if cfg.arch == "mlp":
         G, D = MLPGenerator(cfg.nz, cfg.width), MLPDiscriminator(cfg.width)
     else:
-        G, D = DCGANGenerator(cfg.nz, cfg.width), DCGANDiscriminator(cfg.width, cfg.d_head)
+        G = DCGANGenerator(cfg.nz, cfg.width)
+        D = DCGANDiscriminator(cfg.width, cfg.d_head, minibatch_std=cfg.d_minibatch_std)
     init_weights(G)
     init_weights(D)
     return G, D

@@ -175,3 +175,17 @@ def test_models_backpropagate():
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert any(float(g.abs().sum()) > 0 for g in grads)
     assert np.isfinite(loss.item())
+
+
+def test_minibatch_std_channel_sees_batch_variety():
+    from helpers.models import DCGANDiscriminator, append_minibatch_std
+
+    h = torch.zeros(4, 3, 7, 7)
+    h[0] = 1.0  # features of one sample differ: std over the batch of each feature = sqrt(3)/4
+    out = append_minibatch_std(h)
+    assert out.shape == (4, 4, 7, 7)
+    assert torch.allclose(out[:, 3], torch.full((4, 7, 7), 3 ** 0.5 / 4))
+    assert torch.all(append_minibatch_std(torch.ones(4, 3, 7, 7))[:, 3] == 0)  # identical samples
+    for head in ("conv", "fc"):
+        D = DCGANDiscriminator(width=8, head=head, minibatch_std=True)
+        assert D(torch.rand(5, 1, 28, 28)).shape == (5,)
