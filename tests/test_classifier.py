@@ -12,14 +12,6 @@ from helpers.classifier import (ClassifierConfig, PaperCNN, accuracy, load_or_tr
 from helpers.models import count_parameters
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def bars(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Two easy classes: a vertical bar (0) or a horizontal bar (1) at a random place."""
     g = torch.Generator().manual_seed(seed)

@@ -11,16 +11,6 @@ from helpers.models import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator
                             count_parameters, init_weights)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread, and two OpenMP threads slow down 100x when
-    another process (a notebook run) holds a core; the results do not depend on it."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

@@ -10,16 +10,6 @@ from helpers.quality import (fit_pca, frechet_distance, nn_distance, pca_frechet
                              quality_table)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread, and two OpenMP threads slow down 100x when
-    another process (a notebook run) holds a core; the results do not depend on it."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def rand_images(n: int, seed: int, hi: float = 1.0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     return torch.rand(n, 1, 28, 28, generator=g) * hi

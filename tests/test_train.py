@@ -42,16 +42,6 @@ def assert_state_dicts_equal(a: dict, b: dict) -> None:
         assert torch.equal(a[k].cpu(), b[k].cpu()), k
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread, and two OpenMP threads slow down 100x when
-    another process (a notebook run) holds a core; the results do not depend on it."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(autouse=True)
 def isolated_roots(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "data"))
