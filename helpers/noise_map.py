@@ -9,6 +9,7 @@ images), the Pearson correlation of images with it, and the angle statistics of 
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -34,8 +35,7 @@ def standard_images(x: torch.Tensor, y: torch.Tensor, *, per_class: int = 1000,
     """The paper's standard image of each class: the mean of its first ``per_class`` training
     images, as floats in ``[0, 1]``, shape ``(n_classes, 28, 28)``."""
     check_int("per_class", per_class, minimum=1)
-    x01 = x.float().div(255.0) if x.dtype == torch.uint8 else x.float()
-    x01 = x01.reshape(len(x01), 28, 28)
+    x01 = (to_classifier(x) if x.dtype == torch.uint8 else x.float()).reshape(len(x), 28, 28)
     out = torch.zeros(n_classes, 28, 28)
     for c in range(n_classes):
         members = x01[y == c][:per_class]
@@ -116,10 +116,8 @@ def per_sample_norm(G: nn.Module) -> nn.Module:
     """A copy of ``G`` whose BatchNorm layers normalise every sample with its own statistics --
     what the authors' analysis did by running ``G`` in training mode on one vector at a time --
     computed for a whole batch at once. The running statistics are not used or changed."""
-    import copy
-
     G2 = copy.deepcopy(G)
-    for name, module in list(G2.named_modules()):
+    for module in list(G2.modules()):
         for child_name, child in list(module.named_children()):
             if isinstance(child, nn.BatchNorm2d):
                 setattr(module, child_name, _PerSampleBatchNorm(child))

@@ -6,6 +6,7 @@ the value and what is allowed, instead of failing deep inside a training loop.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Iterable, Mapping, TypeVar
 
 import numpy as np
@@ -29,16 +30,8 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
 
 def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
     """Return ``value`` as an int if it is an integer (not a bool) and at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:  # numpy integers and the like
-            import numbers
-
-            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-                value = int(value)
-            else:
-                raise TypeError
-        except TypeError:
-            raise ValueError(f"{name}={value!r} must be an integer") from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):  # numpy ints pass
+        raise ValueError(f"{name}={value!r} must be an integer")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}={value!r} is not allowed; it must be an integer >= {minimum}")
     return int(value)
@@ -47,8 +40,6 @@ def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
 def check_float(name: str, value: Any, *, minimum: float | None = None,
                 exclusive: bool = False) -> float:
     """Return ``value`` as a float if it is a real number above (or at) ``minimum``."""
-    import numbers
-
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}={value!r} must be a number")
     if minimum is not None and (value <= minimum if exclusive else value < minimum):

@@ -13,3 +13,24 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+DEBIAN_FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.fixture
+def debian_fashion_dir():
+    """The folder of Debian's Fashion-MNIST files (``FASHION_MNIST_DIR`` or Debian's path).
+
+    Missing files skip the test on a user's machine but fail it under CI, where .ci/run
+    installs the package: a green CI must not hide a missing install step.
+    """
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("FASHION_MNIST_DIR", DEBIAN_FASHION_DIR))
+    if not (folder / "train-images-idx3-ubyte.gz").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{folder} lacks Fashion-MNIST: CI must install Debian's dataset-fashion-mnist")
+        pytest.skip(f"{folder} lacks Fashion-MNIST (apt-get install dataset-fashion-mnist)")
+    return folder

