@@ -28,23 +28,28 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     return value
 
 
-def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
-    """Return ``value`` as an int if it is an integer (not a bool) and at least ``minimum``."""
+def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) in ``[minimum, maximum]``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):  # numpy ints pass
         raise ValueError(f"{name}={value!r} must be an integer")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}={value!r} is not allowed; it must be an integer >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value!r} is not allowed; it must be an integer <= {maximum}")
     return int(value)
 
 
 def check_float(name: str, value: Any, *, minimum: float | None = None,
-                exclusive: bool = False) -> float:
-    """Return ``value`` as a float if it is a real number above (or at) ``minimum``."""
+                exclusive: bool = False, maximum: float | None = None) -> float:
+    """Return ``value`` as a float if it is a real number above (or at) ``minimum`` and at
+    most ``maximum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}={value!r} must be a number")
     if minimum is not None and (value <= minimum if exclusive else value < minimum):
         op = ">" if exclusive else ">="
         raise ValueError(f"{name}={value!r} is not allowed; it must be {op} {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value!r} is not allowed; it must be <= {maximum}")
     return float(value)
 
 

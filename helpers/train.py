@@ -130,7 +130,8 @@ def generate(G: nn.Module, z: torch.Tensor, *, batch_size: int = 1000) -> torch.
     """G(z) in eval mode (BatchNorm uses its running statistics), on the CPU, in batches."""
     was_training = G.training
     G.eval()
-    device = next(G.parameters()).device
+    param = next(G.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
     out = torch.cat([G(z[i:i + batch_size].to(device)).cpu() for i in range(0, len(z), batch_size)])
     G.train(was_training)
     return out

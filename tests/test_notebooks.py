@@ -58,7 +58,43 @@ def check_02(m: dict) -> None:
     assert 0 < m["interp_step_rms"] < 0.5 * m["interp_ends_rms"], m
 
 
-CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02}
+def check_03(m: dict) -> None:
+    # the classifier learned (chance is 10%), and the wrong input range hurts it
+    assert m["classifier_test_acc"] > 0.7, m
+    assert m["range_acc_wrong"] < m["range_acc_right"] - 0.1, m
+    # classifier-based score: a trained DCGAN's images spread over more classes than an
+    # untrained generator's (whose near-identical blobs get one label, sometimes confidently),
+    # and real images are classified more confidently than generated ones
+    assert m["score_untrained_classes_over_2pct"] <= 2, m
+    assert m["score_dcgan_classes_over_2pct"] > m["score_untrained_classes_over_2pct"], m
+    assert m["score_dcgan_mean_confidence"] < m["score_real_mean_confidence"], m
+    # every generator's noise map has more than one label
+    for nz in (2, 16, 100):
+        assert m[f"nz{nz}_classes_over_2pct"] >= 3, (nz, m)
+    # Fig. 2: one changed element moves the image much less than a new noise vector does
+    assert m["fig2_unrelated_rms"] > 0.1, m
+    assert m["fig2_zeroed_rms"] < 0.5 * m["fig2_unrelated_rms"], m
+    assert m["fig2_halved_rms"] < 0.5 * m["fig2_unrelated_rms"], m
+    assert m["fig2_zeroed_same_label"] > m["fig2_unrelated_same_label"], m
+
+
+def check_04(m: dict) -> None:
+    # sectors: the direction decides the label, and more than a couple of classes are present
+    assert m["purity_final"] >= 0.85 and m["coverage_final"] >= 3, m
+    assert m["knn_nz2_tsne"] > m["knn_nz2_chance"] + 0.2, m
+    assert m["knn_nz2_raw"] > m["knn_nz2_chance"] + 0.2, m
+    # scale invariance: exact per sample, not in eval mode
+    assert m["scale_per_sample_a2.0_label_agreement"] > 0.99, m
+    assert m["scale_per_sample_a2.0_pixel_diff"] < 0.01, m
+    assert m["scale_eval_a2.0_pixel_diff"] > 5 * m["scale_per_sample_a2.0_pixel_diff"], m
+    assert m["circle_radius_agreement_per_sample"] == 1.0, m
+    # per-sample BatchNorm narrows the spread of ink per image (why thin digits go missing)
+    assert m["ink_std_per_sample"] < m["ink_std_eval"], m
+    assert len(m["purity_per_snapshot"]["per-sample"]) == len(m["snapshot_epochs"]) > 1
+
+
+CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02, "03_noise_to_label": check_03,
+          "04_sectors_and_tsne": check_04}
 
 
 @pytest.mark.notebook

@@ -1,0 +1,213 @@
+"""The trained models and maps that several notebooks share, each defined in one place.
+
+Notebooks chain through saved artifacts: 02 trains the 100-dim DCGAN, 03 trains the
+classifier, the 2-dim and 16-dim generators and the noise -> label maps, and 04-05 read
+them. Every notebook asks for an artifact through the functions here, so a notebook run
+alone in a fresh kernel finds the checkpoint an earlier notebook wrote, or builds the very
+same thing with the very same code (the config stored in the checkpoint must match).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .checkpoints import load_or_build
+from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier
+from .data import Dataset, to_classifier, to_gan
+from .noise_map import angular_purity, class_shares, label_noise, per_sample_norm
+from .params import PROFILES, check_choice, check_int
+from .run import NotebookRun
+from .train import GANConfig, GANResult, generate, load_or_train_gan, sample_noise
+
+#: GAN training epochs per profile (the paper trained its DCGAN for 20 epochs).
+GAN_EPOCHS = {"smoke": 8, "teach": 20, "paper": 20}
+#: classifier training epochs per profile (with augmentation; see helpers.classifier).
+CLASSIFIER_EPOCHS = {"smoke": 8, "teach": 30, "paper": 10}
+#: how a generator's BatchNorm normalises when we map its noise: "per-sample" (each sample by
+#: its own statistics, how the authors ran it) or "eval" (the running statistics).
+BN_MODES = ("per-sample", "eval")
+#: the mode the course's noise maps use: the authors' (see notebook 04, section 2).
+NOISE_MAP_BN_MODE = "per-sample"
+#: artifact name of the 2-dim-noise generator (notebooks 03-05).
+NOISE2_ARTIFACT = "dcgan_nz2"
+#: generator snapshots saved per epoch for the 2-dim-noise generator (the paper: 10).
+NOISE2_SNAPSHOTS_PER_EPOCH = 10
+#: snapshots before this fraction of training are not candidates for the final map.
+SELECT_AFTER = 0.5
+
+
+def _pick(table: dict[str, Any], profile: str) -> Any:
+    check_choice("PROFILE", profile, PROFILES)
+    return table[profile]
+
+
+def dcgan_config(profile: str, seed: int, data: Dataset, *, nz: int = 100, d_head: str = "conv",
+                 snapshots_per_epoch: int = 0) -> GANConfig:
+    """The course's DCGAN (notebook 02): width 32, batch 32, Adam 2e-4, beta1 0.5, normal noise."""
+    return GANConfig(arch="dcgan", nz=nz, width=32, d_head=d_head, noise="normal",
+                     epochs=_pick(GAN_EPOCHS, profile), batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.5,
+                     snapshots_per_epoch=snapshots_per_epoch, seed=seed, dataset=data.name,
+                     n_train=len(data.train), data_source=data.train.source)
+
+
+def noise2_config(profile: str, seed: int, data: Dataset) -> GANConfig:
+    """The 2-dim-noise generator: the course's DCGAN with ``nz=2``, 10 snapshots per epoch."""
+    return dcgan_config(profile, seed, data, nz=2, snapshots_per_epoch=NOISE2_SNAPSHOTS_PER_EPOCH)
+
+
+def classifier_config(profile: str, seed: int, data: Dataset) -> ClassifierConfig:
+    """The paper's CNN as notebook 03 trains it (augmented; epochs per profile)."""
+    return ClassifierConfig(epochs=_pick(CLASSIFIER_EPOCHS, profile), batch_size=64, lr=2e-3, augment=True,
+                            seed=seed, dataset=data.name, n_train=len(data.train),
+                            data_source=data.train.source)
+
+
+def load_classifier(run: NotebookRun, data: Dataset, *, progress: bool = True,
+                    rebuild: bool = False) -> tuple[PaperCNN, dict[str, Any]]:
+    """The classifier of this run's profile/seed/dataset: its checkpoint, or trained now."""
+    cfg = classifier_config(run.profile, run.seed, data)
+    return load_or_train_classifier(cfg, to_classifier(data.train.x), data.train.y,
+                                    to_classifier(data.test.x), data.test.y,
+                                    run.artifact_path("classifier"), progress=progress, rebuild=rebuild)
+
+
+def load_gan(run: NotebookRun, data: Dataset, cfg: GANConfig, name: str, *, progress: bool = True,
+             rebuild: bool = False) -> GANResult:
+    """The GAN of ``cfg`` under the artifact name ``name``: its checkpoint, or trained now."""
+    return load_or_train_gan(cfg, to_gan(data.train.x), run.artifact_path(name), progress=progress,
+                             rebuild=rebuild)
+
+
+def generator_in_mode(G: nn.Module, bn_mode: str) -> nn.Module:
+    """``G`` with BatchNorm per sample (a copy) or in eval mode (``G`` itself)."""
+    check_choice("bn_mode", bn_mode, BN_MODES)
+    return per_sample_norm(G) if bn_mode == "per-sample" else G.eval()
+
+
+@dataclass
+class NoiseLabels:
+    """The paper's (noise, label) pairs (Fig. 3): ``z`` (m, nz) float32, ``labels`` (m,) int64 in
+    0..9, the classifier's ``confidence`` (m,) float32, and what made them."""
+
+    z: torch.Tensor
+    labels: torch.Tensor
+    confidence: torch.Tensor
+    config: dict[str, Any]
+    loaded_from: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.z)
+
+
+def noise_label_config(gan_cfg: GANConfig, clf_cfg: ClassifierConfig, *, m: int, seed: int,
+                       bn_mode: str, snapshot: int | None = None) -> dict[str, Any]:
+    """What determines a noise-label map (stored with it and compared on load)."""
+    check_int("m", m, minimum=1)
+    check_choice("bn_mode", bn_mode, BN_MODES)
+    return {"generator": asdict(gan_cfg), "classifier": asdict(clf_cfg), "m": m, "seed": seed,
+            "bn_mode": bn_mode, "snapshot": -1 if snapshot is None else int(snapshot)}
+
+
+def map_noise(G: nn.Module, classifier: nn.Module, *, nz: int, m: int, seed: int,
+              bn_mode: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """m standard-normal noise vectors (seeded), and the classifier's labels and confidence
+    for their images, with G's BatchNorm in ``bn_mode``."""
+    z = sample_noise(m, nz, "normal", generator=torch.Generator().manual_seed(seed))
+    labels, conf = label_noise(generator_in_mode(G, bn_mode), classifier, z)
+    return z, labels, conf
+
+
+def load_noise_labels(path: str | Path, gan: GANResult, classifier: nn.Module,
+                      clf_cfg: ClassifierConfig, *, m: int, seed: int, bn_mode: str,
+                      snapshot: int | None = None, rebuild: bool = False) -> NoiseLabels:
+    """The noise-label pairs of ``gan``'s final generator (or of ``snapshot``) from ``path`` if
+    they were made from the same generator, classifier and settings; else computed and saved."""
+    config = noise_label_config(gan.config, clf_cfg, m=m, seed=seed, bn_mode=bn_mode, snapshot=snapshot)
+
+    def build() -> dict[str, torch.Tensor]:
+        G = gan.G if snapshot is None else gan.snapshot_generator(snapshot)
+        z, labels, conf = map_noise(G, classifier, nz=gan.config.nz, m=m, seed=seed, bn_mode=bn_mode)
+        return {"z": z.float(), "labels": labels.long(), "confidence": conf.float()}
+
+    payload = load_or_build(path, kind="noise_labels", config=config, build=build, rebuild=rebuild)
+    st = payload["state"]
+    return NoiseLabels(st["z"], st["labels"], st["confidence"], config, payload["loaded_from"])
+
+
+def score_snapshots(gan: GANResult, classifier: nn.Module, *, m: int, seed: int,
+                    progress: bool = False) -> dict[str, torch.Tensor]:
+    """Label ``m`` seeded 2-dim noise points through every snapshot of ``gan``, in both
+    BatchNorm modes, and return per snapshot ``epoch``, and per mode ``purity_<mode>``,
+    ``coverage_<mode>`` (digits with at least 2% of the points) and ``shares_<mode>``
+    (``(snapshots, 10)``)."""
+    from tqdm.auto import tqdm
+
+    if gan.config.nz != 2:
+        raise ValueError(f"score_snapshots needs a generator with 2-dim noise, not nz={gan.config.nz}")
+    z = sample_noise(m, 2, "normal", generator=torch.Generator().manual_seed(seed))
+    out: dict[str, list[Any]] = {"epoch": []}
+    for i in tqdm(range(len(gan.snapshots)), disable=not progress, desc="snapshots", unit="snap"):
+        G = gan.snapshot_generator(i)
+        out["epoch"].append(float(gan.snapshots[i]["epoch"]))
+        for mode in BN_MODES:
+            labels = label_noise(generator_in_mode(G, mode), classifier, z)[0]
+            shares = class_shares(labels)
+            out.setdefault(f"purity_{mode}", []).append(angular_purity(z, labels))
+            out.setdefault(f"coverage_{mode}", []).append(int((shares >= 0.02).sum()))
+            out.setdefault(f"shares_{mode}", []).append(shares)
+    return {k: torch.stack(v) if k.startswith("shares") else torch.tensor(v) for k, v in out.items()}
+
+
+def select_snapshot(scores: dict[str, torch.Tensor], *, bn_mode: str = NOISE_MAP_BN_MODE,
+                    after: float = SELECT_AFTER) -> int:
+    """The snapshot for the final map: among those saved after ``after`` of training, the one
+    that covers most digits, ties broken by angular purity, then by the later snapshot.
+
+    The sector map keeps moving while the GAN game goes on, and digits come and go between
+    snapshots (notebook 04); picking the last one would pick a random point of that swing.
+    """
+    check_choice("bn_mode", bn_mode, BN_MODES)
+    epochs = scores["epoch"]
+    if len(epochs) == 0:
+        raise ValueError("the generator has no snapshots to select from (snapshots_per_epoch=0)")
+    candidates = [i for i in range(len(epochs)) if epochs[i] >= after * float(epochs[-1])]
+    key = lambda i: (int(scores[f"coverage_{bn_mode}"][i]), float(scores[f"purity_{bn_mode}"][i]), i)  # noqa: E731
+    return max(candidates, key=key)
+
+
+def load_snapshot_scores(path: str | Path, gan: GANResult, classifier: nn.Module, clf_cfg: ClassifierConfig,
+                         *, m: int, seed: int, progress: bool = False,
+                         rebuild: bool = False) -> dict[str, torch.Tensor]:
+    """:func:`score_snapshots` from its artifact at ``path`` if made from the same generator,
+    classifier and settings; else computed and saved."""
+    config = {"generator": asdict(gan.config), "classifier": asdict(clf_cfg), "m": m, "seed": seed}
+    payload = load_or_build(path, kind="snapshot_scores", config=config, rebuild=rebuild,
+                            build=lambda: score_snapshots(gan, classifier, m=m, seed=seed, progress=progress))
+    return dict(payload["state"])
+
+
+@torch.no_grad()
+def explore_noise(G: nn.Module, classifier: nn.Module, angle_deg: float, radius: float,
+                  bn_mode: str = NOISE_MAP_BN_MODE) -> tuple[torch.Tensor, int, float]:
+    """The explorer's callback: for the 2-dim noise point at ``angle_deg`` and ``radius``,
+    ``G``'s image (``(1, 28, 28)`` in ``[0, 1]``), the classifier's label and its confidence."""
+    from .classifier import predict
+
+    if not radius > 0:
+        raise ValueError(f"radius={radius!r} is not allowed; it must be > 0")
+    t = torch.tensor(float(angle_deg)) * (torch.pi / 180)
+    z = float(radius) * torch.stack([torch.cos(t), torch.sin(t)]).unsqueeze(0)
+    image = to_classifier(generate(generator_in_mode(G, bn_mode), z))
+    labels, probs = predict(classifier, image)
+    return image[0], int(labels[0]), float(probs[0].max())
+
+
+__all__ = ["GAN_EPOCHS", "CLASSIFIER_EPOCHS", "BN_MODES", "NOISE_MAP_BN_MODE", "NOISE2_ARTIFACT",
+           "NOISE2_SNAPSHOTS_PER_EPOCH", "SELECT_AFTER", "dcgan_config", "noise2_config", "classifier_config",
+           "load_classifier", "load_gan", "generator_in_mode", "NoiseLabels", "noise_label_config",
+           "map_noise", "load_noise_labels", "score_snapshots", "select_snapshot", "load_snapshot_scores",
+           "explore_noise"]
