@@ -86,6 +86,8 @@ def predict(model: nn.Module, images01: torch.Tensor, *, batch_size: int = 1000)
     """Labels and softmax probabilities for images in ``[0, 1]`` (``(N, 1, 28, 28)``)."""
     model.eval()
     device = next(model.parameters()).device
+    if len(images01) == 0:
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, 10)
     probs = torch.cat([F.softmax(model(images01[i:i + batch_size].to(device)), 1).cpu()
                        for i in range(0, len(images01), batch_size)])
     return probs.argmax(1), probs

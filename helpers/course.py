@@ -8,9 +8,9 @@ same thing with the very same code (the config stored in the checkpoint must mat
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -76,10 +76,22 @@ def load_classifier(run: NotebookRun, data: Dataset, *, progress: bool = True,
 
 
 def load_gan(run: NotebookRun, data: Dataset, cfg: GANConfig, name: str, *, progress: bool = True,
-             rebuild: bool = False) -> GANResult:
-    """The GAN of ``cfg`` under the artifact name ``name``: its checkpoint, or trained now."""
+             rebuild: bool = False, g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None) -> GANResult:
+    """The GAN of ``cfg`` under the artifact name ``name``: its checkpoint, or trained now
+    (with the extra generator loss ``g_extra`` if ``cfg`` asks for one)."""
     return load_or_train_gan(cfg, to_gan(data.train.x), run.artifact_path(name), progress=progress,
-                             rebuild=rebuild)
+                             rebuild=rebuild, g_extra=g_extra)
+
+
+def criterion_gan_config(profile: str, seed: int, data: Dataset, clf_cfg: ClassifierConfig, *,
+                         weight: float, lam: float, per_class: int) -> GANConfig:
+    """The 2-dim generator of :func:`noise2_config` trained with ``BCE + weight * criterion``
+    (notebook 05): the same budget, seed and settings, only the extra loss term differs. The
+    term's description names everything it depends on, so the checkpoint goes stale with it."""
+    base = noise2_config(profile, seed, data)
+    what = (f"helpers.guided.soft_criterion(lam={lam}) on the classifier {asdict(clf_cfg)} and the "
+            f"standard images (mean of up to {per_class} training images per class)")
+    return replace(base, g_extra_weight=weight, g_extra=what)
 
 
 def generator_in_mode(G: nn.Module, bn_mode: str) -> nn.Module:
@@ -207,7 +219,8 @@ def explore_noise(G: nn.Module, classifier: nn.Module, angle_deg: float, radius:
 
 
 __all__ = ["GAN_EPOCHS", "CLASSIFIER_EPOCHS", "BN_MODES", "NOISE_MAP_BN_MODE", "NOISE2_ARTIFACT",
-           "NOISE2_SNAPSHOTS_PER_EPOCH", "SELECT_AFTER", "dcgan_config", "noise2_config", "classifier_config",
+           "NOISE2_SNAPSHOTS_PER_EPOCH", "SELECT_AFTER", "dcgan_config", "noise2_config", "criterion_gan_config",
+           "classifier_config",
            "load_classifier", "load_gan", "generator_in_mode", "NoiseLabels", "noise_label_config",
            "map_noise", "load_noise_labels", "score_snapshots", "select_snapshot", "load_snapshot_scores",
            "explore_noise"]

@@ -27,7 +27,10 @@ def show_images(images: torch.Tensor, *, nrow: int = 8, ax: Axes | None = None, 
     """Show ``images`` as a grid on ``ax`` (a new figure if None), grey scale, no ticks."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
-    ax.imshow(grid_image(images, nrow, value_range), cmap="gray", vmin=0, vmax=1)
+    if len(images) == 0:  # e.g. a filter that rejected nothing: say so instead of failing
+        ax.text(0.5, 0.5, "(no images)", ha="center", va="center", transform=ax.transAxes)
+    else:
+        ax.imshow(grid_image(images, nrow, value_range), cmap="gray", vmin=0, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -52,6 +52,8 @@ class GANConfig:
     dataset: str = "mnist"
     n_train: int = 0
     data_source: str = ""
+    g_extra_weight: float = 0.0
+    g_extra: str = ""
 
     def __post_init__(self) -> None:
         check_choice("arch", self.arch, ARCHS)
@@ -67,6 +69,10 @@ class GANConfig:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_int("snapshots_per_epoch", self.snapshots_per_epoch, minimum=0)
         check_int("seed", self.seed, minimum=0)
+        check_float("g_extra_weight", self.g_extra_weight, minimum=0.0)
+        if self.g_extra_weight > 0 and not self.g_extra:
+            raise ValueError("g_extra_weight > 0 needs g_extra: a description of the extra generator "
+                             "loss term (it is part of the checkpoint's identity)")
 
 
 @dataclass
@@ -138,12 +144,18 @@ def generate(G: nn.Module, z: torch.Tensor, *, batch_size: int = 1000) -> torch.
 
 
 def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
-              device: torch.device | None = None) -> GANResult:
+              device: torch.device | None = None,
+              g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None) -> GANResult:
     """Train a GAN on ``images`` (float, ``(N, 1, 28, 28)`` in ``[-1, 1]``) as ``cfg`` says.
 
     Deterministic for a given ``cfg.seed`` on a given device. The last incomplete batch
     of an epoch is dropped, so every step sees ``batch_size`` real images.
+    ``g_extra``: an extra generator loss term, a function of the fake batch, added with
+    weight ``cfg.g_extra_weight`` (notebook 05's criterion); required when that weight is > 0.
     """
+    if cfg.g_extra_weight > 0 and g_extra is None:
+        raise ValueError(f"the config asks for an extra generator loss ({cfg.g_extra!r}) but no g_extra "
+                         f"function was given")
     if images.dim() != 4 or images.shape[1:] != (1, 28, 28):
         raise ValueError(f"images must have shape (N, 1, 28, 28), got {tuple(images.shape)}")
     if len(images) < cfg.batch_size:
@@ -192,6 +204,8 @@ def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
             opt_d.step()
             # G step: make the (updated) D call the fakes real
             loss_g = bce(D(fake), ones)
+            if cfg.g_extra_weight > 0:
+                loss_g = loss_g + cfg.g_extra_weight * g_extra(fake)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -220,13 +234,14 @@ def _to_state(res: GANResult) -> dict[str, Any]:
 
 
 def load_or_train_gan(cfg: GANConfig, images: torch.Tensor, path: str | Path, *,
-                      progress: bool = True, rebuild: bool = False) -> GANResult:
+                      progress: bool = True, rebuild: bool = False,
+                      g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None) -> GANResult:
     """The GAN of ``cfg`` from its checkpoint at ``path`` if it exists and matches ``cfg``,
     otherwise trained now and saved there (atomically)."""
     trained: list[GANResult] = []
 
     def build() -> dict[str, Any]:
-        trained.append(train_gan(cfg, images, progress=progress))
+        trained.append(train_gan(cfg, images, progress=progress, g_extra=g_extra))
         return _to_state(trained[0])
 
     payload = load_or_build(path, kind="gan", config=asdict(cfg), build=build, rebuild=rebuild)

@@ -84,3 +84,8 @@ def test_load_or_train_classifier_saves_then_loads(tmp_path, monkeypatch):
     assert h2["loaded_from"] == str(path)
     for a, b in zip(m1.state_dict().values(), m2.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_predict_on_no_images_returns_empty_results():
+    labels, probs = predict(PaperCNN(), torch.zeros(0, 1, 28, 28))
+    assert labels.shape == (0,) and labels.dtype == torch.long and probs.shape == (0, 10)

@@ -93,8 +93,29 @@ def check_04(m: dict) -> None:
     assert len(m["purity_per_snapshot"]["per-sample"]) == len(m["snapshot_epochs"]) > 1
 
 
+def check_05(m: dict) -> None:
+    # the map has several sectors (an untrained generator gives one class everywhere)
+    assert m["classes_with_sector"] >= 3, m
+    assert len(m["thresholds_real"]) == 10 and all(-1 <= t <= 1 for t in m["thresholds_real"]), m
+    calibrated = [t for t in m["thresholds_calibrated"] if t is not None]  # None: class never 95% precise
+    assert all(-1 <= t <= 1 for t in calibrated), m
+    # the calibrated filter is more precise than no calibration, where it can make a class at all
+    if m["labeled_classes"] > 0:
+        assert m["labeled_precision_mean"] >= m["labeled_real_rule_precision_mean"] - 0.05, m
+    # MSN asks for a class and (mostly) gets it; labeled noise is the more varied of the two
+    assert m["msn_classes_precise"] >= 0.6 * m["msn_classes"], m
+    assert m["compared_classes"] >= 2 and m["labeled_more_diverse"] >= 0.6 * m["compared_classes"], m
+    assert m["labeled_diversity_mean"] > m["msn_diversity_mean"], m
+    # the criterion falls as the generator learns, in both forms
+    assert m["criterion_paper_second_half"] < m["criterion_paper_first_half"], m
+    assert m["criterion_authors_second_half"] < m["criterion_authors_first_half"], m
+    # both generators of the loss experiment learned several classes
+    assert m["plain_coverage_selected"] >= 3 and m["crit_coverage_selected"] >= 3, m
+    assert isinstance(m["criterion_loss_verdict"], str) and m["criterion_loss_verdict"]
+
+
 CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02, "03_noise_to_label": check_03,
-          "04_sectors_and_tsne": check_04}
+          "04_sectors_and_tsne": check_04, "05_guided_generation": check_05}
 
 
 @pytest.mark.notebook

@@ -56,6 +56,15 @@ def test_check_int_minimum_is_inclusive():
     assert "SEED" in msg and "-1" in msg and ">= 0" in msg
 
 
+def test_check_int_and_check_float_maximum_is_inclusive():
+    assert check_int("label", 9, minimum=0, maximum=9) == 9
+    with pytest.raises(ValueError, match=r"label=10 is not allowed; it must be an integer <= 9"):
+        check_int("label", 10, minimum=0, maximum=9)
+    assert check_float("q", 1.0, maximum=1.0) == 1.0
+    with pytest.raises(ValueError, match=r"q=1.5 is not allowed; it must be <= 1.0"):
+        check_float("q", 1.5, maximum=1.0)
+
+
 def test_check_int_without_minimum_accepts_negative():
     assert check_int("OFFSET", -12) == -12
 

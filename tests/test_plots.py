@@ -78,6 +78,12 @@ def test_show_images_draws_the_grid():
     assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
 
 
+def test_show_images_of_nothing_says_so():
+    ax = show_images(torch.zeros(0, 1, 28, 28), title="none kept")
+    assert ax.get_images() == [] and ax.get_title() == "none kept"
+    assert [t.get_text() for t in ax.texts] == ["(no images)"]
+
+
 # ----------------------------------------------------------------------------- plot_history
 
 

@@ -85,6 +85,8 @@ def test_gan_config_defaults_are_valid_and_plain():
     ({"optimizer": "rmsprop"}, ["optimizer", "'adam'", "'sgd'"]),
     ({"d_head": "bad"}, ["d_head", "'bad'", "'conv'", "'fc'"]),
     ({"nz": 2.5}, ["nz", "integer"]),
+    ({"g_extra_weight": -1.0}, ["g_extra_weight", ">= 0.0"]),
+    ({"g_extra_weight": 0.5}, ["g_extra_weight", "needs g_extra"]),
 ])
 def test_gan_config_rejects_bad_values(kwargs, must_contain):
     with pytest.raises(ValueError) as ei:
@@ -246,6 +248,23 @@ def test_same_seed_same_run_other_seed_differs(trained, images):
     other = train_gan(tiny_config(seed=1), images, progress=False, device=CPU)
     assert not torch.equal(trained.history["loss_d"], other.history["loss_d"])
     assert not torch.equal(trained.G.net[0].weight, other.G.net[0].weight)
+
+
+def test_extra_generator_loss_is_used_and_required(images):
+    cfg = tiny_config(epochs=1, g_extra_weight=5.0, g_extra="mean brightness")
+    calls = []
+
+    def brightness(fake):
+        calls.append(fake.shape)
+        return fake.mean()          # minimising it darkens the images
+
+    res = train_gan(cfg, images, progress=False, device=CPU, g_extra=brightness)
+    assert len(calls) == ITERS and calls[0] == (BATCH, 1, 28, 28)
+    plain = train_gan(tiny_config(epochs=1), images, progress=False, device=CPU)
+    z = torch.randn(256, cfg.nz, generator=torch.Generator().manual_seed(0))
+    assert float(generate(res.G, z).mean()) < float(generate(plain.G, z).mean())
+    with pytest.raises(ValueError, match="no g_extra function"):
+        train_gan(cfg, images, progress=False, device=CPU)
 
 
 def test_mlp_uniform_sgd_with_uneven_snapshots(images):
