@@ -16,7 +16,9 @@ import torch
 from torch import nn
 
 from .checkpoints import load_or_build
-from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier
+from tqdm.auto import tqdm
+
+from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier, predict
 from .data import Dataset, to_classifier, to_gan
 from .noise_map import angular_purity, class_shares, label_noise, per_sample_norm
 from .params import PROFILES, check_choice, check_int
@@ -156,8 +158,6 @@ def score_snapshots(gan: GANResult, classifier: nn.Module, *, m: int, seed: int,
     BatchNorm modes, and return per snapshot ``epoch``, and per mode ``purity_<mode>``,
     ``coverage_<mode>`` (digits with at least 2% of the points) and ``shares_<mode>``
     (``(snapshots, 10)``)."""
-    from tqdm.auto import tqdm
-
     if gan.config.nz != 2:
         raise ValueError(f"score_snapshots needs a generator with 2-dim noise, not nz={gan.config.nz}")
     z = sample_noise(m, 2, "normal", generator=torch.Generator().manual_seed(seed))
@@ -202,13 +202,41 @@ def load_snapshot_scores(path: str | Path, gan: GANResult, classifier: nn.Module
     return dict(payload["state"])
 
 
+@dataclass
+class Noise2Map:
+    """The 2-dim-noise generator of notebooks 03-05, its snapshot scores, the selected snapshot
+    and the noise-label map made with it."""
+
+    gan: GANResult
+    scores: dict[str, torch.Tensor]
+    chosen: int
+    labels: NoiseLabels
+
+    def generator(self) -> nn.Module:
+        """A copy of the selected snapshot's generator (eval mode; see :func:`generator_in_mode`)."""
+        return self.gan.snapshot_generator(self.chosen)
+
+
+def load_noise2_map(run: NotebookRun, data: Dataset, classifier: nn.Module, clf_cfg: ClassifierConfig, *,
+                    m: int, m_select: int, progress: bool = True, rebuild: bool = False) -> Noise2Map:
+    """Everything notebooks 03-05 read about the 2-dim-noise generator, each part from its
+    artifact or built now: the GAN, its snapshots scored on ``m_select`` points, the selected
+    snapshot (:func:`select_snapshot`) and its map of ``m`` noise points."""
+    gan = load_gan(run, data, noise2_config(run.profile, run.seed, data), NOISE2_ARTIFACT,
+                   progress=progress, rebuild=rebuild)
+    scores = load_snapshot_scores(run.artifact_path("snapshot_scores_nz2"), gan, classifier, clf_cfg,
+                                  m=m_select, seed=run.seed + 1, progress=progress, rebuild=rebuild)
+    chosen = select_snapshot(scores)
+    labels = load_noise_labels(run.artifact_path("noise_labels_nz2"), gan, classifier, clf_cfg, m=m,
+                               seed=run.seed, bn_mode=NOISE_MAP_BN_MODE, snapshot=chosen, rebuild=rebuild)
+    return Noise2Map(gan, scores, chosen, labels)
+
+
 @torch.no_grad()
 def explore_noise(G: nn.Module, classifier: nn.Module, angle_deg: float, radius: float,
                   bn_mode: str = NOISE_MAP_BN_MODE) -> tuple[torch.Tensor, int, float]:
     """The explorer's callback: for the 2-dim noise point at ``angle_deg`` and ``radius``,
     ``G``'s image (``(1, 28, 28)`` in ``[0, 1]``), the classifier's label and its confidence."""
-    from .classifier import predict
-
     if not radius > 0:
         raise ValueError(f"radius={radius!r} is not allowed; it must be > 0")
     t = torch.tensor(float(angle_deg)) * (torch.pi / 180)
@@ -223,4 +251,4 @@ __all__ = ["GAN_EPOCHS", "CLASSIFIER_EPOCHS", "BN_MODES", "NOISE_MAP_BN_MODE", "
            "classifier_config",
            "load_classifier", "load_gan", "generator_in_mode", "NoiseLabels", "noise_label_config",
            "map_noise", "load_noise_labels", "score_snapshots", "select_snapshot", "load_snapshot_scores",
-           "explore_noise"]
+           "Noise2Map", "load_noise2_map", "explore_noise"]

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .classifier import predict
 from .data import to_classifier
 from .noise_map import angles, pearson
 from .params import check_choice, check_float, check_int
@@ -121,8 +122,6 @@ def calibrate_thresholds(guide: "GuidedGenerator", classifier: nn.Module, *, tar
     check_float("target", target, minimum=0.0, maximum=1.0)
     check_int("n", n, minimum=1)
     check_int("min_kept", min_kept, minimum=1)
-    from .classifier import predict
-
     out = torch.full((len(guide.standard),), float("inf"))
     g = torch.Generator().manual_seed(seed)
     for k in range(len(guide.standard)):

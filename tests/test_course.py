@@ -170,3 +170,23 @@ def test_explore_noise_callback():
         course.explore_noise(gan.G, clf, 0.0, 0.0)
     with pytest.raises(ValueError, match="bn_mode"):
         course.explore_noise(gan.G, clf, 0.0, 1.0, "batch")
+
+
+def test_load_noise2_map_builds_every_part_then_loads_it(tmp_path, monkeypatch):
+    from helpers.run import start_run
+
+    monkeypatch.setenv("GAN_COURSE_ARTIFACTS", str(tmp_path))
+    run = start_run("test", profile="smoke", seed=0, dataset="mnist")
+    data = tiny_data(320)                      # 10 iterations per epoch: room for 10 snapshots
+    clf, clf_cfg = PaperCNN().eval(), ClassifierConfig(epochs=1)
+    first = course.load_noise2_map(run, data, clf, clf_cfg, m=100, m_select=50, progress=False)
+    assert first.gan.loaded_from is None and first.labels.loaded_from is None
+    assert len(first.gan.snapshots) == course.GAN_EPOCHS["smoke"] * course.NOISE2_SNAPSHOTS_PER_EPOCH
+    assert first.chosen == course.select_snapshot(first.scores)
+    assert first.labels.config["snapshot"] == first.chosen and len(first.labels) == 100
+    G = first.generator()
+    for k, v in G.state_dict().items():
+        assert torch.equal(v, first.gan.snapshots[first.chosen]["state"][k]), k
+    again = course.load_noise2_map(run, data, clf, clf_cfg, m=100, m_select=50, progress=False)
+    assert again.gan.loaded_from is not None and again.labels.loaded_from is not None
+    assert again.chosen == first.chosen and torch.equal(again.labels.labels, first.labels.labels)
