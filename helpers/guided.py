@@ -22,7 +22,7 @@ from torch import nn
 
 from .classifier import predict
 from .data import to_classifier
-from .noise_map import angles, pearson
+from .noise_map import angle_bin_counts, pearson
 from .params import check_choice, check_float, check_int
 from .train import generate
 
@@ -64,9 +64,7 @@ def sectors(z: torch.Tensor, labels: torch.Tensor, *, bins: int = 72,
     """
     check_int("bins", bins, minimum=2)
     w = 2 * math.pi / bins
-    b = ((angles(z) + math.pi) / w).long().clamp(0, bins - 1)
-    counts = torch.zeros(bins, n_classes, dtype=torch.long)
-    counts.index_put_((b, labels.long()), torch.ones_like(b), accumulate=True)
+    counts = angle_bin_counts(z, labels, bins=bins, n_classes=n_classes)
     major = torch.where(counts.sum(1) > 0, counts.argmax(1), torch.full((bins,), -1)).tolist()
     out: dict[int, list[Sector]] = {k: [] for k in range(n_classes)}
     if len(set(major)) == 1:

@@ -72,14 +72,23 @@ def angles(z: torch.Tensor) -> torch.Tensor:
     return torch.atan2(z[:, 1], z[:, 0])
 
 
+def angle_bin_counts(z: torch.Tensor, labels: torch.Tensor, *, bins: int = 72,
+                     n_classes: int | None = None) -> torch.Tensor:
+    """``(bins, n_classes)`` counts of each label in ``bins`` equal angle bins, bin 0 starting
+    at ``-pi`` (the statistic behind both angular purity and the sectors of notebook 05)."""
+    check_int("bins", bins, minimum=1)
+    n = n_classes if n_classes is not None else (int(labels.max()) + 1 if len(labels) else 1)
+    b = ((angles(z) + math.pi) / (2 * math.pi) * bins).long().clamp(0, bins - 1)
+    counts = torch.zeros(bins, n, dtype=torch.long)
+    counts.index_put_((b, labels.long()), torch.ones_like(b), accumulate=True)
+    return counts
+
+
 def angular_purity(z: torch.Tensor, labels: torch.Tensor, *, bins: int = 72) -> float:
     """Share of points whose label is the majority label of their angle bin (``bins`` equal
     bins over the circle). 1.0: every direction gives one digit; about the largest class share
     for a map with no angular structure."""
-    check_int("bins", bins, minimum=1)
-    b = ((angles(z) + math.pi) / (2 * math.pi) * bins).long().clamp(0, bins - 1)
-    counts = torch.zeros(bins, int(labels.max()) + 1 if len(labels) else 1, dtype=torch.long)
-    counts.index_put_((b, labels.long()), torch.ones_like(b), accumulate=True)
+    counts = angle_bin_counts(z, labels, bins=bins)
     return float(counts.max(1).values.sum()) / max(1, len(labels))
 
 
