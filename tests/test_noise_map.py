@@ -163,8 +163,8 @@ def test_per_sample_norm_equals_training_mode_one_vector_at_a_time():
 def test_angle_bin_counts_bins_from_minus_pi():
     from helpers.noise_map import angle_bin_counts
 
-    z = torch.tensor([[-1.0, -0.01], [1.0, 0.01], [0.01, 1.0], [-1.0, 0.01]])  # angles ~ -pi, 0, pi/2, ~pi
-    counts = angle_bin_counts(z, torch.tensor([0, 1, 2, 1]), bins=4, n_classes=3)
-    assert counts.shape == (4, 3) and int(counts.sum()) == 4
-    assert counts[0].tolist() == [1, 0, 0] and counts[2].tolist() == [0, 1, 0]
-    assert counts[3].tolist() == [0, 1, 1]
+    # bins of 90 degrees: [-180, -90), [-90, 0), [0, 90), [90, 180]
+    z = torch.tensor([[-1.0, -0.01], [1.0, 0.01], [0.01, 1.0], [-1.0, 0.01], [0.1, -1.0]])
+    counts = angle_bin_counts(z, torch.tensor([0, 1, 2, 1, 2]), bins=4, n_classes=3)
+    assert counts.shape == (4, 3) and int(counts.sum()) == 5
+    assert counts.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0]]
