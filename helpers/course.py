@@ -19,6 +19,7 @@ from .checkpoints import load_or_build
 from tqdm.auto import tqdm
 
 from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier, predict
+from .codes import CodeGANConfig, CodeGANResult, load_or_train_code_gan
 from .data import Dataset, to_classifier, to_gan
 from .noise_map import angular_purity, class_shares, label_noise, per_sample_norm
 from .params import PROFILES, check_choice, check_int
@@ -29,6 +30,8 @@ from .train import GANConfig, GANResult, generate, load_or_train_gan, sample_noi
 GAN_EPOCHS = {"smoke": 8, "teach": 20, "paper": 20}
 #: classifier training epochs per profile (with augmentation; see helpers.classifier).
 CLASSIFIER_EPOCHS = {"smoke": 8, "teach": 30, "paper": 10}
+#: InfoGAN / ACGAN / plain code-GAN training epochs per profile (notebook 06).
+CODE_GAN_EPOCHS = {"smoke": 4, "teach": 30, "paper": 30}
 #: how a generator's BatchNorm normalises when we map its noise: "per-sample" (each sample by
 #: its own statistics, how the authors ran it) or "eval" (the running statistics).
 BN_MODES = ("per-sample", "eval")
@@ -94,6 +97,23 @@ def criterion_gan_config(profile: str, seed: int, data: Dataset, clf_cfg: Classi
     what = (f"helpers.guided.soft_criterion(lam={lam}) on the classifier {asdict(clf_cfg)} and the "
             f"standard images (mean of up to {per_class} training images per class)")
     return replace(base, g_extra_weight=weight, g_extra=what)
+
+
+def code_gan_config(kind: str, profile: str, seed: int, data: Dataset) -> CodeGANConfig:
+    """Notebook 06's InfoGAN, ACGAN or plain GAN: one generator and discriminator for all three
+    (62 noise dims, a 10-way categorical code, 2 continuous codes), the same data, seed and
+    budget; only ``kind`` (the losses) differs."""
+    return CodeGANConfig(kind=kind, nz=62, n_cat=10, n_cont=2, width=32, hidden=256,
+                         epochs=_pick(CODE_GAN_EPOCHS, profile), batch_size=64, lr_g=1e-3, lr_d=2e-4,
+                         beta1=0.5, lambda_cat=1.0, lambda_cont=0.1, cont_loss="fixed", seed=seed,
+                         dataset=data.name, n_train=len(data.train), data_source=data.train.source)
+
+
+def load_code_gan(run: NotebookRun, data: Dataset, cfg: CodeGANConfig, *, progress: bool = True,
+                  rebuild: bool = False) -> CodeGANResult:
+    """The code GAN of ``cfg`` (artifact ``codegan_<kind>``): its checkpoint, or trained now."""
+    return load_or_train_code_gan(cfg, to_gan(data.train.x), data.train.y, run.artifact_path(f"codegan_{cfg.kind}"),
+                                  progress=progress, rebuild=rebuild)
 
 
 def generator_in_mode(G: nn.Module, bn_mode: str) -> nn.Module:
@@ -248,7 +268,7 @@ def explore_noise(G: nn.Module, classifier: nn.Module, angle_deg: float, radius:
 
 __all__ = ["GAN_EPOCHS", "CLASSIFIER_EPOCHS", "BN_MODES", "NOISE_MAP_BN_MODE", "NOISE2_ARTIFACT",
            "NOISE2_SNAPSHOTS_PER_EPOCH", "SELECT_AFTER", "dcgan_config", "noise2_config", "criterion_gan_config",
-           "classifier_config",
+           "classifier_config", "CODE_GAN_EPOCHS", "code_gan_config", "load_code_gan",
            "load_classifier", "load_gan", "generator_in_mode", "NoiseLabels", "noise_label_config",
            "map_noise", "load_noise_labels", "score_snapshots", "select_snapshot", "load_snapshot_scores",
            "Noise2Map", "load_noise2_map", "explore_noise"]
