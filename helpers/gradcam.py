@@ -15,8 +15,10 @@ evidence for "real" or for "fake"), with the activations ``A^k`` of a chosen lay
 :func:`cam_maps` returns the maps up-sampled to the input size and scaled to ``[0, 1]``
 per image; :func:`activations_and_grads` and :func:`gradcam_map` /
 :func:`gradcampp_map` give the raw layer-resolution maps (the tests compare them with
-``captum`` and ``grad-cam``). The model is used as it is: call ``model.eval()`` first, or
-BatchNorm makes each image's map depend on the rest of the batch.
+``captum`` and ``grad-cam``). The model is used in the mode it is in. With BatchNorm in
+training mode the activations depend on the batch's statistics (the gradients with respect to
+the layer do not, as long as no BatchNorm comes after it); see
+:func:`helpers.models.batch_stats_copy` for why notebook 07 wants exactly that.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import torch.nn.functional as F
 from scipy.stats import spearmanr
 from torch import nn
 
-from .params import check_choice, check_float
+from .params import check_choice, check_float, check_int
 
 #: target functions of a discriminator that returns logits (``D(x) = sigmoid(logit)``)
 TARGETS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -56,7 +58,7 @@ def activations_and_grads(model: nn.Module, layer: nn.Module, x: torch.Tensor,
     One forward hook catches ``A``; it is removed before returning, also when something
     fails. The gradients come from ``torch.autograd.grad``, so no ``.grad`` of the model's
     parameters is touched. ``sum_b y_b`` is differentiated: image ``b``'s gradient is its
-    own as long as images do not interact (eval mode).
+    own as long as images do not interact after ``layer`` (no BatchNorm in training mode there).
     """
     check_choice("target", target, TARGETS)
     caught: list[torch.Tensor] = []
@@ -111,15 +113,21 @@ def cam_maps(model: nn.Module, layer: nn.Module, x: torch.Tensor, target: str = 
     return upsample_normalise(raw, tuple(x.shape[-2:]))
 
 
-def stroke_mask(images: torch.Tensor, threshold: float = STROKE_THRESHOLD) -> torch.Tensor:
+def stroke_mask(images: torch.Tensor, threshold: float = STROKE_THRESHOLD, *, grow: int = 0) -> torch.Tensor:
     """The strokes of images in ``[0, 1]`` (``(B, 1, H, W)`` or ``(B, H, W)``): pixels
-    brighter than ``threshold``; everything else is background. Boolean ``(B, H, W)``."""
+    brighter than ``threshold``; everything else is background. ``grow > 0`` adds every
+    pixel within ``grow`` pixels (a square neighbourhood) of a stroke: a 7x7 map cannot draw
+    a 2-pixel stroke, only the area around it. Boolean ``(B, H, W)``."""
     check_float("threshold", threshold, minimum=0.0, maximum=1.0)
+    check_int("grow", grow, minimum=0)
     if images.dim() == 4:
         images = images[:, 0]
     if images.min() < 0 or images.max() > 1:
         raise ValueError("stroke_mask needs images in [0, 1] (use helpers.data.to_classifier)")
-    return images > threshold
+    mask = images > threshold
+    if grow:
+        mask = F.max_pool2d(mask.float().unsqueeze(1), 2 * grow + 1, stride=1, padding=grow).squeeze(1) > 0
+    return mask
 
 
 def stroke_share(maps: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

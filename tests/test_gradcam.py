@@ -248,6 +248,8 @@ def test_stroke_mask_and_share_by_hand() -> None:
     assert float(stroke_share(uniform, mask)[0]) == pytest.approx(4 / 16)   # = the strokes' area
     assert float(stroke_share(1 - on_strokes, mask)[0]) == 0.0
     assert math.isnan(float(stroke_share(torch.zeros(1, 4, 4), mask)[0]))
+    grown = stroke_mask(img, grow=1)   # the first column and its neighbour, nothing further
+    assert grown[0, :, :2].all() and not grown[0, :, 2:].any()
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         stroke_mask(img * 2 - 1)
     with pytest.raises(ValueError, match="same shape"):
