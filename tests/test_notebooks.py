@@ -131,13 +131,15 @@ def check_07(m: dict) -> None:
                         share = m[table][head][kind][target][method]
                         assert share == "nan" or 0.0 <= share <= 1.0, (table, head, kind, target, method, share)
     for kind in ("real", "conv", "fc"):
-        assert 0.0 < m["stroke_area"][kind] < m["stroke_area_near"][kind] < 1.0, m["stroke_area"]
+        assert 0.0 < m["stroke_area"][kind] <= m["stroke_area_near"][kind] <= 1.0, m["stroke_area"]
     # the targets: Grad-CAM's "real" and "fake" maps never overlap, 1 - D(x) gives Grad-CAM's
     # "fake" map (not Grad-CAM++'s); an implementation that ignored the target would fail all three
     assert m["gradcam_real_fake_overlap"] < 1e-6, m["gradcam_real_fake_overlap"]
     assert m["fake_prob_vs_minus_logit_max_diff"]["gradcam"] < 1e-4, m["fake_prob_vs_minus_logit_max_diff"]
     assert m["fake_prob_vs_minus_logit_max_diff"]["gradcam++"] > 1e-3, m["fake_prob_vs_minus_logit_max_diff"]
-    assert m["real_vs_fake_target_rank_corr"]["gradcam"] < 0.5, m["real_vs_fake_target_rank_corr"]
+    # ("nan" when nearly every "real" Grad-CAM map is empty: then they cannot resemble the "fake" ones)
+    corr = m["real_vs_fake_target_rank_corr"]["gradcam"]
+    assert corr == "nan" or corr < 0.5, m["real_vs_fake_target_rank_corr"]
     assert set(m["looks_at"].values()) <= {"strokes", "background", "neither"}, m["looks_at"]
     assert m["dataset"] in m["conclusion"]
 
