@@ -116,6 +116,24 @@ def append_minibatch_std(h: torch.Tensor) -> torch.Tensor:
     return torch.cat([h, std.expand(len(h), 1, *h.shape[2:])], dim=1)
 
 
+def batch_stats_copy(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose BatchNorm layers normalise every batch with its own
+    statistics, as in training, and never update the running statistics.
+
+    The course's discriminators are trained on all-real and all-fake batches, each normalised
+    by its own statistics; the running averages mix the two, and in eval mode such a D can
+    rank real images below generated ones (notebook 07). Fed one kind of image per batch, this
+    copy is the D that played the game. The original model is left as it was.
+    """
+    import copy
+
+    twin = copy.deepcopy(model).train()
+    for m in twin.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.track_running_stats = False  # in train mode: batch statistics, running ones untouched
+    return twin
+
+
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -75,3 +75,32 @@ def animation_frames(grids: Sequence[torch.Tensor], titles: Sequence[str], *, nr
         plt.close(fig)
         frames.append(buf.getvalue())
     return frames
+
+
+def show_cam_rows(images: torch.Tensor, maps: dict[str, torch.Tensor], *, row_labels: Sequence[str],
+                  title: str = "", size: float = 1.5, alpha: float = 0.5) -> Figure:
+    """A table of heat maps (notebook 07): one row per image (``(N, 1, H, W)`` in ``[0, 1]``),
+    columns: the image, each map of ``maps`` (name -> ``(N, H, W)`` in ``[0, 1]``), then each
+    map laid over the image (``alpha`` its opacity)."""
+    names = list(maps)
+    cols = ["image"] + names + [f"{n} overlay" for n in names]
+    fig, axes = plt.subplots(len(images), len(cols), figsize=(size * len(cols), size * len(images)),
+                             squeeze=False)
+    for r in range(len(images)):
+        img = images[r, 0].detach().cpu().numpy()
+        axes[r, 0].imshow(img, cmap="gray", vmin=0, vmax=1)
+        for c, name in enumerate(names):
+            heat = maps[name][r].detach().cpu().numpy()
+            axes[r, 1 + c].imshow(heat, cmap="jet", vmin=0, vmax=1)
+            axes[r, 1 + len(names) + c].imshow(img, cmap="gray", vmin=0, vmax=1)
+            axes[r, 1 + len(names) + c].imshow(heat, cmap="jet", vmin=0, vmax=1, alpha=alpha)
+        axes[r, 0].set_ylabel(row_labels[r], fontsize=8)
+    for c, name in enumerate(cols):
+        axes[0, c].set_title(name, fontsize=9)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, y=1.0)
+    fig.tight_layout()
+    return fig

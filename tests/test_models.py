@@ -7,7 +7,7 @@ import torch
 from scipy import stats
 from torch import nn
 
-from helpers.models import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator,
+from helpers.models import (DCGANDiscriminator, batch_stats_copy, DCGANGenerator, MLPDiscriminator, MLPGenerator,
                             count_parameters, init_weights)
 
 
@@ -179,3 +179,26 @@ def test_minibatch_std_channel_sees_batch_variety():
     for head in ("conv", "fc"):
         D = DCGANDiscriminator(width=8, head=head, minibatch_std=True)
         assert D(torch.rand(5, 1, 28, 28)).shape == (5,)
+
+
+def test_batch_stats_copy_normalises_by_the_batch_and_leaves_the_original_alone():
+    torch.manual_seed(0)
+    D = DCGANDiscriminator(width=8).eval()
+    with torch.no_grad():
+        D.features[3].running_mean.fill_(0.5)   # running statistics unlike any batch's
+        D.features[3].running_var.fill_(4.0)
+    before = {k: v.clone() for k, v in D.state_dict().items()}
+    x = torch.randn(16, 1, 28, 28)
+    twin = batch_stats_copy(D)
+    with torch.no_grad():
+        out = twin(x)
+        out_again = twin(x)
+        by_hand = D.head(nn.functional.leaky_relu(nn.functional.batch_norm(
+            D.features[2](D.features[1](D.features[0](x))), None, None, D.features[3].weight,
+            D.features[3].bias, training=True), 0.2)).squeeze(1)
+        eval_out = D(x)
+    assert torch.allclose(out, by_hand, atol=1e-5)
+    assert torch.equal(out, out_again)                       # no running statistics were updated
+    assert not torch.allclose(out, eval_out, atol=1e-3)      # and they were not used either
+    assert not D.training and all(torch.equal(v, before[k]) for k, v in D.state_dict().items())
+    assert all(torch.equal(v, before[k]) for k, v in twin.state_dict().items())

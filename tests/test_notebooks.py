@@ -114,8 +114,39 @@ def check_05(m: dict) -> None:
     assert isinstance(m["criterion_loss_verdict"], str) and m["criterion_loss_verdict"]
 
 
+def check_07(m: dict) -> None:
+    for head in ("conv", "fc"):
+        v = m["verdicts"][head]
+        # the trained D (batch statistics, as in training) tells real from generated images,
+        # far better than a re-initialised D on the same images
+        assert v["d_fake"] < v["d_real"], (head, v)
+        assert v["auc"] > 0.8 and v["auc"] > v["auc_random_d"] + 0.2, (head, v)
+        # sanity check: the maps depend on the weights (a copy of the image would correlate ~1)
+        for method in ("gradcam", "gradcam++"):
+            assert m["sanity_rank_corr"][f"{head}_{method}"] < 0.8, (head, method, m["sanity_rank_corr"])
+        for kind in ("real", "fake"):
+            for target in ("real", "fake"):
+                for method in ("gradcam", "gradcam++"):
+                    for table in ("shares", "shares_near"):
+                        share = m[table][head][kind][target][method]
+                        assert share == "nan" or 0.0 <= share <= 1.0, (table, head, kind, target, method, share)
+    for kind in ("real", "conv", "fc"):
+        assert 0.0 < m["stroke_area"][kind] <= m["stroke_area_near"][kind] <= 1.0, m["stroke_area"]
+    # the targets: Grad-CAM's "real" and "fake" maps never overlap, 1 - D(x) gives Grad-CAM's
+    # "fake" map (not Grad-CAM++'s); an implementation that ignored the target would fail all three
+    assert m["gradcam_real_fake_overlap"] < 1e-6, m["gradcam_real_fake_overlap"]
+    assert m["fake_prob_vs_minus_logit_max_diff"]["gradcam"] < 1e-4, m["fake_prob_vs_minus_logit_max_diff"]
+    assert m["fake_prob_vs_minus_logit_max_diff"]["gradcam++"] > 1e-3, m["fake_prob_vs_minus_logit_max_diff"]
+    # ("nan" when nearly every "real" Grad-CAM map is empty: then they cannot resemble the "fake" ones)
+    corr = m["real_vs_fake_target_rank_corr"]["gradcam"]
+    assert corr == "nan" or corr < 0.5, m["real_vs_fake_target_rank_corr"]
+    assert set(m["looks_at"].values()) <= {"strokes", "background", "neither"}, m["looks_at"]
+    assert m["dataset"] in m["conclusion"]
+
+
 CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02, "03_noise_to_label": check_03,
-          "04_sectors_and_tsne": check_04, "05_guided_generation": check_05}
+          "04_sectors_and_tsne": check_04, "05_guided_generation": check_05,
+          "07_gradcam_discriminator": check_07}
 
 
 @pytest.mark.notebook

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from helpers.plots import animation_frames, grid_image, plot_history, show_images  # noqa: E402
+from helpers.plots import animation_frames, grid_image, plot_history, show_cam_rows, show_images  # noqa: E402
 from helpers.run import start_run  # noqa: E402
 from helpers.train import smooth  # noqa: E402
 
@@ -160,3 +160,15 @@ def test_save_gif_needs_frames(isolated_roots):
     with pytest.raises(ValueError, match="at least one frame"):
         run.save_gif([], "empty")
     assert not (isolated_roots / "figs").exists()
+
+
+def test_show_cam_rows_lays_out_image_maps_and_overlays():
+    images = torch.rand(3, 1, 28, 28)
+    maps = {"A": torch.rand(3, 28, 28), "B": torch.zeros(3, 28, 28)}
+    fig = show_cam_rows(images, maps, row_labels=["r0", "r1", "r2"], title="t")
+    axes = np.array(fig.axes).reshape(3, 5)
+    assert [ax.get_title() for ax in axes[0]] == ["image", "A", "B", "A overlay", "B overlay"]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["r0", "r1", "r2"]
+    assert [len(ax.images) for ax in axes[1]] == [1, 1, 1, 2, 2]   # overlays: image + map
+    assert np.allclose(axes[2, 1].images[0].get_array(), maps["A"][2].numpy())
+    plt.close(fig)
