@@ -104,11 +104,11 @@ def test_diagnose_flags_each_failure_and_only_it():
     assert healthy.flags() == []
     assert healthy.coverage == 10 and healthy.out_of_range_share == 0.0
 
-    # collapse by coverage (3 classes), by diversity (near-copies), and not when 7 of 10 are covered
-    assert _case(torch.arange(3).repeat(14), varied, real, 0.6, 0.4, in_range).flags() == ["collapse"]
+    # collapse by coverage (4 classes), by diversity (near-copies), and not when 5 of 10 are covered
+    assert _case(torch.arange(4).repeat(10), varied, real, 0.6, 0.4, in_range).flags() == ["collapse"]
     copies = varied[:1].repeat(40, 1, 1, 1) + 0.01 * varied
     assert _case(all_classes, copies, real, 0.6, 0.4, in_range).flags() == ["collapse"]
-    assert not _case(torch.arange(7).repeat(6), varied, real, 0.6, 0.4, in_range).collapse
+    assert not _case(torch.arange(5).repeat(8), varied, real, 0.6, 0.4, in_range).collapse
 
     # D wins: needs D(G(z)) low AND D(x) high (a D that calls everything fake is not winning)
     assert _case(all_classes, varied, real, 0.99, 0.01, in_range).flags() == ["d_wins"]
