@@ -144,9 +144,32 @@ def check_07(m: dict) -> None:
     assert m["dataset"] in m["conclusion"]
 
 
+def check_08(m: dict) -> None:
+    # the healthy GAN learned: several classes, varied samples, no failure flagged
+    assert m["flags"]["healthy"] == [], m
+    assert m["healthy_coverage"] >= 5 and m["healthy_diversity"] > 0.6, m
+    # mode collapse is detected, and balanced learning rates remove it
+    assert "collapse" in m["flags"]["mode collapse"], m
+    assert m["collapse_coverage"] <= 3 < m["healthy_coverage"], m
+    assert m["collapse_kl"] > m["healthy_kl"] + 0.5, m
+    assert m["collapse_diversity"] < 0.75 * m["healthy_diversity"], m
+    assert m["collapse_d_fake"] > m["collapse_d_real"], m            # G "wins" against a slow D
+    # the discriminator wins: certain on both sides, G's loss climbs; balanced rates remove it
+    assert "d_wins" in m["flags"]["D wins"], m
+    assert m["dwins_d_real"] > 0.95 and m["dwins_d_fake"] < 0.05, m
+    assert m["dwins_d_fake"] < 0.2 * m["healthy_d_fake"], m
+    assert m["dwins_loss_g"] > 2 * m["healthy_loss_g"], m
+    # range mismatch: visible in the data before training, in the pixel histograms after it
+    assert "range_mismatch" in m["flags"]["range mismatch"], m
+    assert m["range_out_of_range_raw"] > 0.05 and m["range_out_of_range_right"] == 0.0, m
+    assert m["range_pixel_hist"] > 2 * m["healthy_pixel_hist"], m
+    assert all("range_mismatch" not in f for k, f in m["flags"].items() if k != "range mismatch"), m
+    assert m["losses_finite"] is True
+
+
 CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02, "03_noise_to_label": check_03,
           "04_sectors_and_tsne": check_04, "05_guided_generation": check_05,
-          "07_gradcam_discriminator": check_07}
+          "07_gradcam_discriminator": check_07, "08_failure_modes": check_08}
 
 
 @pytest.mark.notebook
