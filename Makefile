@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh machine with Python 3 and make:
 #   make run    create .venv, install, execute every notebook (teach profile), write figures/
 #   make test   create .venv if needed, run the whole test suite
-# Other targets: make venv | make bench | make lab | make clean
+# Other targets: make venv | make bench | make ledger (README's reproduction ledger from figures/*/metrics.json)
+#                | make ledger-check | make lab | make clean
 #
 # Settings (environment or `make VAR=...`):
 #   PYTHON          the Python 3 that creates .venv (default: python3)
@@ -19,7 +20,7 @@ MNIST_TEST_DIR ?= $(abspath $(firstword $(wildcard ../shared/data/mnist-t10k)))
 export MNIST_TEST_DIR
 export PYTHONHASHSEED := 0
 
-.PHONY: venv run test bench lab clean
+.PHONY: venv run test bench ledger ledger-check lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+ledger: $(STAMP)
+	$(BIN)/python scripts/ledger.py
+
+ledger-check: $(STAMP)
+	$(BIN)/python scripts/ledger.py --check
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

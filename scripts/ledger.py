@@ -1,0 +1,602 @@
+"""`make ledger`: the reproduction ledger, one row per claim, generated from the notebooks' metrics.
+
+Every claim of ``../shared/REPRODUCTION_NOTES.md`` that a notebook measures is a :class:`Claim`
+below: its text and source (typed here), the figures that show it, the ``metrics.json`` keys it
+reads, how the measured numbers are written, and a verdict *rule*, a small function of those
+numbers. Nothing else is typed by hand: every number, profile, seed and data source in the table
+comes from ``figures/<notebook>/metrics.json`` (the teach run committed with the notebooks) and,
+where a GPU run was committed, from ``figures/paper/<notebook>/metrics.json`` as extra rows.
+A notebook whose metrics.json is not committed yet gives "not measured" rows, never a number.
+
+    python scripts/ledger.py            rewrite the README section and figures/ledger.json
+    python scripts/ledger.py --check    exit 1 if either differs from what the metrics give
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ROOT / "figures"
+README = ROOT / "README.md"
+LEDGER_JSON = FIGURES / "ledger.json"
+START, END = "<!-- ledger:start -->", "<!-- ledger:end -->"
+
+HOLDS, CAVEAT, FAILS, UNMEASURED = "holds", "holds with a caveat", "does not hold", "not measured"
+VERDICTS = (HOLDS, CAVEAT, FAILS, UNMEASURED)
+#: profiles the ledger cites, and where their metrics live relative to figures/ (see helpers.run)
+PROFILE_DIRS = {"teach": "", "paper": "paper"}
+
+Verdict = tuple[str, str]  # (one of VERDICTS, a short reason)
+
+NB01, NB02, NB03 = "01_vanilla_gan_and_pca", "02_dcgan", "03_noise_to_label"
+NB04, NB05, NB06, NB07 = "04_sectors_and_tsne", "05_guided_generation", "06_infogan_acgan", "07_gradcam_discriminator"
+
+
+class LedgerError(KeyError):
+    """A metrics.json lacks a key a claim reads, or a rule reads a key its claim does not declare."""
+
+    def __str__(self) -> str:  # KeyError would print the message with quotes around it
+        return str(self.args[0])
+
+
+class Metrics:
+    """The declared metrics of one claim: ``m["key"]``, ``m["a.b"]`` (nested) or ``m["02_dcgan/key"]``
+    (another notebook's metrics.json, same profile). Reading an undeclared key is an error, so the
+    ledger's list of keys is exactly what its verdict rests on."""
+
+    def __init__(self, values: dict[str, Any], claim_id: str) -> None:
+        self.values, self.claim_id = values, claim_id
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.values:
+            raise LedgerError(f"claim {self.claim_id}: the rule reads {key!r}, which the claim does not declare")
+        return self.values[key]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One ledger row: a claim, where it is shown and measured, and how its verdict is decided."""
+
+    id: str
+    source: str
+    text: str
+    notebook: str
+    figures: tuple[str, ...]              # file names in figures/<notebook>/ (or "<notebook>/<file>")
+    keys: tuple[str, ...]                 # metrics.json keys read (see Metrics)
+    measured: Callable[[Metrics], str]    # the numbers, as the table writes them
+    rule: Callable[[Metrics], Verdict]
+    data_from: str | None = None          # notebook whose metrics.json records the training data
+                                          # when this one's does not (it uses that notebook's models)
+
+
+def pct(x: float, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f}%"
+
+
+# ---- the rules: each a function of the claim's metrics, returning (verdict, reason) ----
+
+def rule_one_element(m: Metrics) -> Verdict:
+    """Figs. 1-2: one element changed moves the image far less than a new vector, and keeps its label."""
+    small = max(m["fig2_zeroed_rms"], m["fig2_halved_rms"]) < 0.5 * m["fig2_unrelated_rms"]
+    kept = min(m["fig2_zeroed_same_label"], m["fig2_halved_same_label"])
+    if not small:
+        return FAILS, "one changed element moves the image as much as an unrelated noise vector"
+    if kept < 0.8:
+        return CAVEAT, f"the image changes little, but the label changes in up to {pct(1 - kept, 0)} of the cases"
+    return HOLDS, "small image change, label kept"
+
+
+def rule_pipeline(m: Metrics) -> Verdict:
+    """Fig. 3: the noise -> G -> classifier -> label pipeline labels all ten digits for every noise size."""
+    worst = min(m["nz2_classes_over_2pct"], m["nz16_classes_over_2pct"], m["nz100_classes_over_2pct"])
+    if worst == 10:
+        return HOLDS, ("all ten digits for every noise size, with inputs in [0, 1] (the authors' [-3, 1] "
+                       f"inputs lose {m['range_missing_classes_wrong']} digits)")
+    if worst >= 8:
+        return CAVEAT, f"one map labels only {worst} digits with >= 2% of the points"
+    return FAILS, f"one map labels only {worst} digits with >= 2% of the points"
+
+
+def rule_classifier(m: Metrics) -> Verdict:
+    """Fig. 5: the classifier's test accuracy is above 98.5%."""
+    if m["classifier_test_acc"] <= 0.985:
+        return FAILS, "below the paper's 98.5%"
+    if m["n_test"] < 10000:
+        return CAVEAT, f"above 98.5%, but on {m['n_test']:,} held-out digits, not the MNIST test set"
+    return HOLDS, "above the paper's 98.5% on the 10,000 MNIST test digits"
+
+
+def rule_sectors(m: Metrics) -> Verdict:
+    """Fig. 6: 2-dim noise, angular purity >= 0.9 and all ten digits on the map."""
+    if m["purity_final"] < 0.9:
+        return FAILS, "angular purity below 0.9: labels do not gather in sectors"
+    if m["coverage_final"] == 10 and m["coverage_last_snapshot"] == 10:
+        return HOLDS, "sectors for all ten digits, at the last snapshot too"
+    return CAVEAT, (f"sectors, but all ten digits only at a selected snapshot (epoch {m['selected_epoch']:g}): the "
+                    f"last one has {m['coverage_last_snapshot']}, the last quarter {m['coverage_last_quarter_mean']:.1f} "
+                    f"on average; one seed")
+
+
+SCALES = ("0.25", "0.5", "2.0", "4.0")
+
+
+def rule_scale(m: Metrics) -> Verdict:
+    """Fig. 7: G(a p) = G(p): labels kept (>= 95%) and pixels unchanged (< 0.01) for every a."""
+    exact = all(m[f"scale_per_sample_a{a}_label_agreement"] >= 0.95 and m[f"scale_per_sample_a{a}_pixel_diff"] < 0.01
+                for a in SCALES)
+    if not exact:
+        return FAILS, "G(a p) differs from G(p) even with per-sample BatchNorm"
+    if all(m[f"scale_eval_a{a}_label_agreement"] >= 0.95 for a in SCALES):
+        return HOLDS, "the same image for every a, in both BatchNorm modes"
+    return CAVEAT, ("exact only with per-sample BatchNorm (how the authors ran G); in eval mode a = 2 keeps "
+                    f"{pct(m['scale_eval_a2.0_label_agreement'], 0)} of the labels")
+
+
+def rule_circle(m: Metrics) -> Verdict:
+    """Fig. 8: round a circle all ten digits appear, once each (10 label changes)."""
+    if m["circle_distinct_labels"] < 10:
+        return FAILS, f"only {m['circle_distinct_labels']} digits round the circle"
+    if m["circle_label_changes"] > 10:
+        return CAVEAT, (f"all ten digits, but {m['circle_label_changes']} label changes: some digits own several "
+                        "arcs (the authors' points were at radius 1, not 2)")
+    return HOLDS, "each digit once round the circle"
+
+
+def rule_tsne(m: Metrics) -> Verdict:
+    """Claim 7: k-NN label agreement in the t-SNE map well above chance (2x) for 16- and 100-dim noise."""
+    ratios = [m[f"knn_nz{nz}_tsne"] / m[f"knn_nz{nz}_chance"] for nz in (16, 100)]
+    if min(ratios) >= 2:
+        return HOLDS, "clusters well above chance in 16 and 100 dimensions"
+    if min(ratios) > 1.2:
+        return CAVEAT, (f"clusters above chance, but weak ({ratios[0]:.1f}x and {ratios[1]:.1f}x chance; "
+                        f"2-dim noise: {m['knn_nz2_tsne']:.2f})")
+    return FAILS, "no more label structure than chance"
+
+
+def rule_msn(m: Metrics) -> Verdict:
+    """Fig. 9: MSN is precise (>= 0.95 for every class with a sector) with little variety (< 0.5 of real)."""
+    if m["msn_classes_precise"] < m["msn_classes"] or m["msn_diversity_mean"] >= 0.5:
+        return FAILS, "not precise for every class with a sector, or not low in variety"
+    if m["msn_classes"] < 10:
+        return CAVEAT, f"precise, but only {m['msn_classes']} classes own a sector MSN can use"
+    return HOLDS, (f"precise for all ten digits; variety {m['msn_diversity_mean']:.2f} of real handwriting "
+                   "(with per-sample BatchNorm close to none)")
+
+
+def rule_labeled(m: Metrics) -> Verdict:
+    """Figs. 10-11: labeled noise more varied than MSN for most classes, precision within 0.15 of MSN,
+    and the notebook's targets (precision >= 0.95, more varied for >= 8 classes) met."""
+    gap = m["msn_precision_mean"] - m["labeled_precision_mean"]
+    if m["labeled_more_diverse"] * 2 <= m["compared_classes"] or gap > 0.15:
+        return FAILS, "not more varied than MSN, or far less precise"
+    unmet = [k for k, ok in m["targets_met"].items() if not ok and not k.startswith("MSN")]
+    if unmet or m["labeled_classes"] < 10:
+        return CAVEAT, (f"more varied and slightly less precise, but only for the {m['labeled_classes']} classes the "
+                        f"calibrated filter can make; target not met: {'; '.join(unmet) or 'none'}")
+    return HOLDS, "more varied, slightly less precise, for all ten digits"
+
+
+def rule_criterion_trend(m: Metrics) -> Verdict:
+    """Fig. 12: the criterion is lower in the second half of training; clearly so if |r(epoch)| >= 0.5."""
+    if m["criterion_paper_second_half"] >= m["criterion_paper_first_half"]:
+        return FAILS, "the criterion does not decrease"
+    if abs(m["criterion_paper_epoch_correlation"]) < 0.5:
+        return CAVEAT, (f"it decreases, but noisily (correlation with epoch "
+                        f"{m['criterion_paper_epoch_correlation']:+.2f}); it jumps between neighbouring snapshots")
+    return HOLDS, "it decreases steadily over training"
+
+
+def rule_criterion_loss(m: Metrics) -> Verdict:
+    """Fig. 12 / code: trained as a loss, the criterion improves coverage without hurting quality (> 10%).
+
+    Never plain "holds": the authors' form had no gradient, only a rewrite can train."""
+    better = m["crit_coverage_mean_2nd_half"] > m["plain_coverage_mean_2nd_half"]
+    if not better or m["crit_pca_frechet"] > 1.1 * m["plain_pca_frechet"]:
+        return FAILS, "as a loss it did not improve coverage, or it cost sample quality"
+    return CAVEAT, ("only in our differentiable form (the authors' score never reached the generator's "
+                    "gradient), and on one seed")
+
+
+def rule_gan_vs_pca(m: Metrics) -> Verdict:
+    """004: the GAN beats PCA with a uniform latent on PCA-Frechet and pixel-histogram distance."""
+    wins = (m["fd_gan"] < m["fd_pca_uniform"]) + (m["hist_gan"] < m["hist_pca_uniform"])
+    if wins == 2:
+        return HOLDS, "closer to real digits on both distances"
+    return (CAVEAT, "better on one of the two distances") if wins == 1 else (FAILS, "worse on both distances")
+
+
+def rule_dcgan_vs_mlp(m: Metrics) -> Verdict:
+    """004: DCGAN's digits are closer to real ones than the MLP GAN's on all three distances."""
+    pairs = [("conv_nn_distance", f"{NB01}/nn_gan"), ("conv_pca_frechet", f"{NB01}/fd_gan"),
+             ("conv_pixel_hist", f"{NB01}/hist_gan")]
+    wins = sum(m[d] < m[g] for d, g in pairs)
+    if wins == 3:
+        return HOLDS, "better on all three distances"
+    if wins >= 2:
+        return CAVEAT, "sharper (pixel histogram, nearest neighbour) but not closer on PCA-Frechet distance"
+    return FAILS, f"better on only {wins} of three distances"
+
+
+def rule_fc_head(m: Metrics) -> Verdict:
+    """001: the fc head gives a clearly (> 10%) better generator than DCGAN's conv head."""
+    if m["fc_pca_frechet"] < 0.9 * m["conv_pca_frechet"]:
+        return HOLDS, "the fc head's generator is clearly closer to real digits"
+    gain = 1 - m["fc_pca_frechet"] / m["conv_pca_frechet"]
+    return FAILS, (f"no clear winner on MNIST (the fc head {pct(abs(gain), 0)} {'better' if gain > 0 else 'worse'}, "
+                   "threshold 10%); the blog's D was weak on birds, ours is not")
+
+
+def rule_interpolation(m: Metrics) -> Verdict:
+    """003: a walk between two codes changes the image gradually (per step < half the end-to-end change)."""
+    if m["interp_step_rms"] >= 0.5 * m["interp_ends_rms"]:
+        return FAILS, "the walk jumps"
+    return HOLDS, "the image changes gradually; slerp keeps the norm lerp loses"
+
+
+def rule_range_bug(m: Metrics) -> Verdict:
+    """Authors' code: the [-3, 1] inputs cost > 20 points of accuracy and make >= 2 digits vanish."""
+    if m["range_acc_right"] - m["range_acc_wrong"] > 0.2 and m["range_missing_classes_wrong"] >= 2:
+        return HOLDS, "the wrong range, not the generator, makes digits vanish from the label map"
+    return FAILS, "the wrong range changes little"
+
+
+def rule_background(m: Metrics) -> Verdict:
+    """001: D's 'fake' Grad-CAM looks at the background (< 0.8 of a blind map's stroke share) for both heads."""
+    seen = [m["looks_at.conv"], m["looks_at.fc"]]
+    if seen == ["background", "background"]:
+        return HOLDS, "both heads' 'fake' maps avoid the strokes"
+    if "background" in seen:
+        return CAVEAT, "one head looks at the background"
+    return FAILS, f"on MNIST no head looks at the background (conv: {seen[0]}, fc: {seen[1]})"
+
+
+def rule_sanity(m: Metrics) -> Verdict:
+    """Adebayo sanity check: maps of a re-initialised D differ (median rank correlation < 0.5)."""
+    worst = max(m[f"sanity_rank_corr.{k}"] for k in ("conv_gradcam", "conv_gradcam++", "fc_gradcam", "fc_gradcam++"))
+    if worst < 0.5:
+        return HOLDS, "the maps depend on what D learned"
+    return FAILS, "a random D draws similar maps: they show the image, not D"
+
+
+def rule_infogan(m: Metrics) -> Verdict:
+    """002: InfoGAN's categorical code groups digits (notebook target met) in a permuted order."""
+    if not m["targets_met.infogan_hungarian"]:
+        if m["infogan_hungarian"] > m["plain_hungarian"] + 0.1:
+            return CAVEAT, "the code groups digits better than a plain GAN's, but below the notebook's target"
+        return FAILS, "the code does not group digits better than a plain GAN's"
+    if m["infogan_identity"] >= m["infogan_hungarian"] - 0.05:
+        return CAVEAT, "groups learned, but in (nearly) digit order, not permuted"
+    return HOLDS, "digit groups without labels, in a permuted order"
+
+
+def rule_acgan(m: Metrics) -> Verdict:
+    """002: with labels ACGAN draws the requested digit (notebook target: identity accuracy >= 0.95)."""
+    if m["targets_met.acgan_identity"]:
+        return HOLDS, "the requested digit, in order"
+    if m["acgan_identity"] >= 0.8:
+        return CAVEAT, "mostly the requested digit, below the notebook's target"
+    return FAILS, "the labels do not fix the order"
+
+
+def rule_continuous(m: Metrics) -> Verdict:
+    """InfoGAN paper: one continuous code tracks slant (rotation), another width, |rho| >= 0.5 and above
+    the plain GAN's best |rho|."""
+    found = {c["measure"] for c in (m["continuous_controls.c2"], m["continuous_controls.c3"])
+             if abs(c["rho"]) >= 0.5 and abs(c["rho"]) > m["plain_max_abs_rho"]}
+    if {"slant", "width"} <= found:
+        return HOLDS, "one code for slant, one for width"
+    if found & {"slant", "width"}:
+        return CAVEAT, f"only {', '.join(sorted(found))} is captured clearly"
+    return FAILS, "no code tracks slant or width beyond a plain GAN's noise"
+
+
+def _controls(m: Metrics) -> str:
+    return ", ".join(f"{c} -> {m[f'continuous_controls.{c}']['measure']} (rho {m[f'continuous_controls.{c}']['rho']:+.2f})"
+                     for c in ("c2", "c3")) + f"; plain GAN's best |rho| {m['plain_max_abs_rho']:.2f}"
+
+
+PAPER = "guided-GAN paper (000)"
+CLAIMS: tuple[Claim, ...] = (
+    Claim("P1", f"{PAPER}, claim 1 (Figs. 1-2)",
+          "With 16-dim noise, changing one element (set to 0, or halved) changes the image smoothly",
+          NB03, ("fig2_one_element_zeroed.png", "fig2_one_element_halved.png"),
+          ("fig2_zeroed_rms", "fig2_halved_rms", "fig2_unrelated_rms", "fig2_zeroed_same_label", "fig2_halved_same_label"),
+          lambda m: (f"RMS change {m['fig2_zeroed_rms']:.3f} (zeroed) / {m['fig2_halved_rms']:.3f} (halved) vs "
+                     f"{m['fig2_unrelated_rms']:.3f} for an unrelated vector; label kept {pct(m['fig2_zeroed_same_label'], 0)} / "
+                     f"{pct(m['fig2_halved_same_label'], 0)}"),
+          rule_one_element),
+    Claim("P2", f"{PAPER}, claim 2 (Fig. 3)",
+          "noise -> generator -> classifier -> label gives m = 6000 (noise, label) pairs",
+          NB03, ("fig3_label_shares.png", "noise_label_pairs_nz2.png"),
+          ("nz2_classes_over_2pct", "nz16_classes_over_2pct", "nz100_classes_over_2pct", "range_missing_classes_wrong"),
+          lambda m: (f"digits with >= 2% of the labels: {m['nz2_classes_over_2pct']} (2-dim), "
+                     f"{m['nz16_classes_over_2pct']} (16-dim), {m['nz100_classes_over_2pct']} (100-dim)"),
+          rule_pipeline),
+    Claim("P3", f"{PAPER}, claim 3 (Figs. 4-5)",
+          "the CNN classifier (2 conv + 1 FC layer) reaches > 98.5% test accuracy",
+          NB03, ("fig5_classifier_training.png",),
+          ("classifier_test_acc", "n_test", "classifier_epochs"),
+          lambda m: f"{pct(m['classifier_test_acc'], 2)} on {m['n_test']:,} test digits ({m['classifier_epochs']} epochs)",
+          rule_classifier),
+    Claim("P4", f"{PAPER}, claim 4 (Fig. 6)",
+          "with 2-dim noise, the points of one label gather in a sector",
+          NB04, ("fig6_noise_scatter_epochs.png", "sector_purity_over_training.png"),
+          ("purity_final", "coverage_final", "coverage_last_snapshot", "coverage_last_quarter_mean", "selected_epoch"),
+          lambda m: (f"angular purity {m['purity_final']:.3f}, {m['coverage_final']}/10 digits at the selected snapshot "
+                     f"(epoch {m['selected_epoch']:g}); last snapshot {m['coverage_last_snapshot']}/10"),
+          rule_sectors, data_from=NB03),
+    Claim("P5", f"{PAPER}, claim 5 (Fig. 7)",
+          "G(a p) and G(p), a > 0, are the same image: only the angle matters",
+          NB04, ("fig7_scale_invariance.png",),
+          tuple(f"scale_{mode}_a{a}_{k}" for mode in ("per_sample", "eval") for a in SCALES
+                for k in ("label_agreement", "pixel_diff")),
+          lambda m: (f"a = 2: labels kept {pct(m['scale_per_sample_a2.0_label_agreement'])}, pixel diff "
+                     f"{m['scale_per_sample_a2.0_pixel_diff']:.1e} (per-sample BatchNorm); "
+                     f"{pct(m['scale_eval_a2.0_label_agreement'])}, {m['scale_eval_a2.0_pixel_diff']:.3f} (eval mode)"),
+          rule_scale, data_from=NB03),
+    Claim("P6", f"{PAPER}, claim 6 (Fig. 8)",
+          "40 points round a circle give 40 representative images going round the digits",
+          NB04, ("fig8_circle_of_40.png",),
+          ("circle_distinct_labels", "circle_label_changes", "circle_radius_agreement_per_sample"),
+          lambda m: (f"{m['circle_distinct_labels']} distinct digits, {m['circle_label_changes']} label changes; radius 1 vs 2 "
+                     f"agree on {pct(m['circle_radius_agreement_per_sample'], 0)}"),
+          rule_circle, data_from=NB03),
+    Claim("P7", f"{PAPER}, claim 7",
+          "t-SNE of higher-dim noise coloured by label shows the same clustering",
+          NB04, ("tsne_noise_by_label.png",),
+          ("knn_nz2_tsne", "knn_nz16_tsne", "knn_nz16_chance", "knn_nz100_tsne", "knn_nz100_chance"),
+          lambda m: (f"k-NN label agreement in t-SNE {m['knn_nz16_tsne']:.2f} (16-dim) / {m['knn_nz100_tsne']:.2f} "
+                     f"(100-dim) vs chance {m['knn_nz16_chance']:.2f} / {m['knn_nz100_chance']:.2f}"),
+          rule_tsne, data_from=NB03),
+    Claim("P8", f"{PAPER}, claim 8 (Fig. 9)",
+          "MSN (noise on a sector's middle line) gives precise images with little variety",
+          NB05, ("fig9_sector_middle_lines.png", "fig9_msn_samples.png"),
+          ("msn_precision_mean", "msn_classes_precise", "msn_classes", "msn_diversity_mean"),
+          lambda m: (f"precision {m['msn_precision_mean']:.3f} ({m['msn_classes_precise']}/{m['msn_classes']} classes "
+                     f">= 0.95); variety {m['msn_diversity_mean']:.2f} of real"),
+          rule_msn, data_from=NB03),
+    Claim("P9", f"{PAPER}, claim 9 (Figs. 10-11)",
+          "labeled noise filtered by Pearson score: more variety, slightly less precise than MSN",
+          NB05, ("fig10_pearson_thresholds.png", "fig11_labeled_noise_filter.png", "msn_vs_labeled_precision_diversity.png"),
+          ("labeled_precision_mean", "msn_precision_mean", "labeled_more_diverse", "compared_classes", "labeled_classes",
+           "labeled_diversity_mean", "msn_diversity_mean", "targets_met"),
+          lambda m: (f"precision {m['labeled_precision_mean']:.3f} vs MSN {m['msn_precision_mean']:.3f}; more varied for "
+                     f"{m['labeled_more_diverse']}/{m['compared_classes']} classes ({m['labeled_diversity_mean']:.2f} vs "
+                     f"{m['msn_diversity_mean']:.2f} of real)"),
+          rule_labeled, data_from=NB03),
+    Claim("P10a", f"{PAPER}, claim 10 (Fig. 12)",
+          "the generator criterion decreases during training",
+          NB05, ("fig12_criterion_over_training.png",),
+          ("criterion_paper_first_half", "criterion_paper_second_half", "criterion_paper_epoch_correlation"),
+          lambda m: (f"{m['criterion_paper_first_half']:.3f} (first half) -> {m['criterion_paper_second_half']:.3f} "
+                     f"(second half); correlation with epoch {m['criterion_paper_epoch_correlation']:+.2f}"),
+          rule_criterion_trend, data_from=NB03),
+    Claim("P10b", f"{PAPER}, claim 10 (Fig. 12)",
+          "the criterion \"can be used as a loss function\"",
+          NB05, ("criterion_loss_experiment.png",),
+          ("plain_coverage_mean_2nd_half", "crit_coverage_mean_2nd_half", "plain_pca_frechet", "crit_pca_frechet"),
+          lambda m: (f"coverage {m['plain_coverage_mean_2nd_half']:.1f} -> {m['crit_coverage_mean_2nd_half']:.1f} digits, "
+                     f"PCA-Frechet {m['plain_pca_frechet']:.1f} -> {m['crit_pca_frechet']:.1f} (plain -> with criterion)"),
+          rule_criterion_loss, data_from=NB03),
+    Claim("A1", "authors' code (notes)",
+          "the classifier fed [-3, 1] instead of [0, 1] makes digits vanish from the label map",
+          NB03, ("range_mismatch.png",),
+          ("range_acc_right", "range_acc_wrong", "range_missing_classes_wrong"),
+          lambda m: (f"real-digit accuracy {pct(m['range_acc_right'])} -> {pct(m['range_acc_wrong'])}; "
+                     f"{m['range_missing_classes_wrong']} digits under 2% of the labels"),
+          rule_range_bug),
+    Claim("S1", "student paper (004)",
+          "a GAN generates better digits than PCA with a uniform latent (100 components)",
+          NB01, ("quality.png", "pca_samples.png", "mlp_gan_samples.png"),
+          ("fd_gan", "fd_pca_uniform", "hist_gan", "hist_pca_uniform"),
+          lambda m: (f"PCA-Frechet {m['fd_gan']:.2f} (GAN) vs {m['fd_pca_uniform']:.2f} (PCA); pixel histogram "
+                     f"{m['hist_gan']:.3f} vs {m['hist_pca_uniform']:.3f}"),
+          rule_gan_vs_pca),
+    Claim("S2", "student paper (004)",
+          "DCGAN generates better digits than the MLP GAN",
+          NB02, ("dcgan_samples_across_epochs.png", f"{NB01}/mlp_gan_samples.png"),
+          ("conv_nn_distance", "conv_pca_frechet", "conv_pixel_hist",
+           f"{NB01}/nn_gan", f"{NB01}/fd_gan", f"{NB01}/hist_gan"),
+          lambda m: (f"NN distance {m['conv_nn_distance']:.3f} vs {m[NB01 + '/nn_gan']:.3f}, PCA-Frechet "
+                     f"{m['conv_pca_frechet']:.2f} vs {m[NB01 + '/fd_gan']:.2f}, pixel histogram {m['conv_pixel_hist']:.3f} vs "
+                     f"{m[NB01 + '/hist_gan']:.3f} (DCGAN vs MLP GAN)"),
+          rule_dcgan_vs_mlp),
+    Claim("O1", "GAN overview (003)",
+          "walking the latent space between two codes morphs one digit into another gradually",
+          NB02, ("latent_interpolation.png",),
+          ("interp_step_rms", "interp_ends_rms", "midpoint_norm_lerp", "midpoint_norm_slerp"),
+          lambda m: (f"{m['interp_step_rms']:.3f} RMS per step vs {m['interp_ends_rms']:.3f} end to end; midpoint norm "
+                     f"{m['midpoint_norm_lerp']:.2f} (lerp) / {m['midpoint_norm_slerp']:.2f} (slerp), sqrt(100) = 10"),
+          rule_interpolation),
+    Claim("B1", "Grad-CAM blog (001)",
+          "a fully connected last layer in D gives a better GAN than DCGAN's conv head",
+          NB02, ("conv_vs_fc_samples.png", "fc_head_losses.png"),
+          ("conv_pca_frechet", "fc_pca_frechet"),
+          lambda m: f"PCA-Frechet {m['fc_pca_frechet']:.2f} (fc head) vs {m['conv_pca_frechet']:.2f} (conv head)",
+          rule_fc_head),
+    Claim("B2", "Grad-CAM blog (001)",
+          "the attention that makes D say \"fake\" lies on the background",
+          NB07, ("gradcam_conv_head_fake.png", "gradcam_fc_head_fake.png", "stroke_shares.png"),
+          ("looks_at.conv", "looks_at.fc", "shares.conv.fake.fake.gradcam", "shares.fc.fake.fake.gradcam",
+           "stroke_area.conv", "stroke_area.fc"),
+          lambda m: (f"Grad-CAM 'fake' mass on the strokes of generated digits {pct(m['shares.conv.fake.fake.gradcam'], 0)} "
+                     f"(conv) / {pct(m['shares.fc.fake.fake.gradcam'], 0)} (fc); strokes cover "
+                     f"{pct(m['stroke_area.conv'], 0)} / {pct(m['stroke_area.fc'], 0)}"),
+          rule_background, data_from=NB02),
+    Claim("B3", "Grad-CAM blog (001), sanity check",
+          "the Grad-CAM maps show what D learned (a re-initialised D draws other maps)",
+          NB07, ("sanity_check_random_d.png",),
+          ("sanity_rank_corr.conv_gradcam", "sanity_rank_corr.conv_gradcam++", "sanity_rank_corr.fc_gradcam",
+           "sanity_rank_corr.fc_gradcam++"),
+          lambda m: ("median rank correlation with a re-initialised D: " + ", ".join(
+              f"{k} {m['sanity_rank_corr.' + k]:+.2f}" for k in ("conv_gradcam", "conv_gradcam++", "fc_gradcam", "fc_gradcam++"))),
+          rule_sanity, data_from=NB02),
+    Claim("I1", "InfoGAN/ACGAN report (002)",
+          "InfoGAN learns digit groups without labels, in a permuted order",
+          NB06, ("fig2_code_grids.png", "code_vs_class_tables.png"),
+          ("infogan_hungarian", "infogan_identity", "plain_hungarian", "untrained_hungarian",
+           "targets_met.infogan_hungarian"),
+          lambda m: (f"code as clusterer {pct(m['infogan_hungarian'])} (best mapping) vs {pct(m['infogan_identity'])} "
+                     f"(code k = digit k); plain GAN {pct(m['plain_hungarian'])}, untrained {pct(m['untrained_hungarian'])}"),
+          rule_infogan),
+    Claim("I2", "InfoGAN/ACGAN report (002)",
+          "with labels (ACGAN) the order is right",
+          NB06, ("fig2_code_grids.png", "code_vs_class_tables.png"),
+          ("acgan_identity", "acgan_hungarian", "targets_met.acgan_identity"),
+          lambda m: f"requested digit drawn {pct(m['acgan_identity'])} (best mapping {pct(m['acgan_hungarian'])})",
+          rule_acgan),
+    Claim("I3", "InfoGAN/ACGAN report (002), InfoGAN paper",
+          "the continuous codes capture rotation (slant) and width",
+          NB06, ("continuous_codes_measured.png",),
+          ("continuous_controls.c2", "continuous_controls.c3", "plain_max_abs_rho"),
+          _controls, rule_continuous),
+)
+
+
+# ---- reading metrics and building rows ----
+
+def metrics_path(notebook: str, profile: str, figures: Path = FIGURES) -> Path:
+    """Where ``notebook``'s metrics.json of ``profile`` is committed (see helpers.run.NotebookRun)."""
+    sub = PROFILE_DIRS[profile]
+    return (figures / sub / notebook if sub else figures / notebook) / "metrics.json"
+
+
+def lookup(metrics: dict[str, Any], key: str, where: str) -> Any:
+    """``metrics[key]``, following dots into nested dicts; a clear error naming the file and key if absent."""
+    if key in metrics:  # keys may contain dots themselves ("scale_eval_a2.0_pixel_diff")
+        return metrics[key]
+    value: Any = metrics
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise LedgerError(f"{where} has no key {key!r}")
+        value = value[part]
+    return value
+
+
+def load_metrics(notebook: str, profile: str, figures: Path = FIGURES) -> dict[str, Any] | None:
+    """A notebook's metrics.json as a dict, or None if it is not committed."""
+    path = metrics_path(notebook, profile, figures)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def declared(claim: Claim, profile: str, loader: Callable[[str, str], dict[str, Any] | None]) -> Metrics | None:
+    """The claim's declared keys read from the metrics files; None if one of its files is missing."""
+    values: dict[str, Any] = {}
+    for key in claim.keys:
+        notebook, _, name = key.rpartition("/") if "/" in key else (claim.notebook, "", key)
+        found = loader(notebook, profile)
+        if found is None:
+            return None
+        values[key] = lookup(found, name, f"{notebook}/metrics.json ({profile})")
+    return Metrics(values, claim.id)
+
+
+def provenance(claim: Claim, profile: str, loader: Callable[[str, str], dict[str, Any] | None]) -> dict[str, Any]:
+    """Profile, seed and training data of the claim's run, as its metrics.json (or ``data_from``'s) records them."""
+    own = loader(claim.notebook, profile) or {}
+    by = claim.notebook if "data_source" in own or claim.data_from is None else claim.data_from
+    data = own if by == claim.notebook else loader(by, profile) or {}
+    out = {k: lookup(own, k, f"{claim.notebook}/metrics.json ({profile})") for k in ("profile", "seed", "dataset")}
+    out.update({k: lookup(data, k, f"{by}/metrics.json ({profile})") for k in ("data_source", "n_train")})
+    out["data_recorded_by"] = by
+    return out
+
+
+def build_row(claim: Claim, profile: str, loader: Callable[[str, str], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """One ledger row for ``claim`` in ``profile``; None for a paper-profile row without its files."""
+    m = declared(claim, profile, loader)
+    row: dict[str, Any] = {"id": claim.id, "source": claim.source, "claim": claim.text, "notebook": claim.notebook,
+                           "profile": profile, "keys": list(claim.keys)}
+    if m is None:
+        if profile != "teach":
+            return None
+        row.update(figures=[], measured="not yet measured", verdict=UNMEASURED,
+                   reason=f"{claim.notebook}'s metrics.json is not committed yet", values={}, run=None)
+        return row
+    verdict, reason = claim.rule(m)
+    if verdict not in VERDICTS[:3]:
+        raise ValueError(f"claim {claim.id}: rule returned {verdict!r}, not one of {VERDICTS[:3]}")
+    sub = PROFILE_DIRS[profile]
+    figs = [f if "/" in f else f"{claim.notebook}/{f}" for f in claim.figures]
+    row.update(figures=[f"{sub}/{f}" if sub else f for f in figs], measured=claim.measured(m), verdict=verdict,
+               reason=reason, values=m.values, run=provenance(claim, profile, loader))
+    return row
+
+
+def build_rows(figures: Path = FIGURES, claims: tuple[Claim, ...] = CLAIMS) -> list[dict[str, Any]]:
+    """Every claim's row, teach first, then the paper profile's where its metrics are committed."""
+    cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    def loader(notebook: str, profile: str) -> dict[str, Any] | None:
+        if (notebook, profile) not in cache:
+            cache[notebook, profile] = load_metrics(notebook, profile, figures)
+        return cache[notebook, profile]
+
+    rows = [build_row(c, p, loader) for p in PROFILE_DIRS for c in claims]
+    return [r for r in rows if r is not None]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    """The README section: a markdown table, and the verdict counts."""
+    lines = ["| # | claim (source) | figure | measured | profile · seed · data | verdict |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        figs = ", ".join(f"[{Path(f).stem}](figures/{f})" for f in r["figures"]) or "—"
+        run = r["run"]
+        prov = "—" if run is None else (f"{run['profile']} · seed {run['seed']} · {run['dataset']}: {run['data_source']}, "
+                                        f"{run['n_train']:,} training images"
+                                        + ("" if run["data_recorded_by"] == r["notebook"] else
+                                           f" (as recorded by {run['data_recorded_by'][:2]})"))
+        lines.append(f"| {r['id']} | {_cell(r['claim'])} ({_cell(r['source'])}; notebook {r['notebook'][:2]}) | {figs} | "
+                     f"{_cell(r['measured'])} | {_cell(prov)} | **{r['verdict']}**: {_cell(r['reason'])} |")
+    counts = Counter(r["verdict"] for r in rows)
+    lines += ["", "Verdicts: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + "."]
+    return "\n".join(lines)
+
+
+def ledger_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps({"generated_by": "scripts/ledger.py", "rows": rows}, indent=2, sort_keys=True) + "\n"
+
+
+def replace_section(readme: str, section: str) -> str:
+    """``readme`` with the text between the ledger markers replaced by ``section``."""
+    if readme.count(START) != 1 or readme.count(END) != 1 or readme.index(START) > readme.index(END):
+        raise ValueError(f"README.md must contain {START} and then {END}, once each")
+    head, rest = readme.split(START)
+    _, tail = rest.split(END)
+    return f"{head}{START}\n{section}\n{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="exit 1 if README.md or figures/ledger.json is stale")
+    args = ap.parse_args(argv)
+    rows = build_rows(FIGURES)
+    readme, table = README.read_text(), ledger_json(rows)
+    new_readme = replace_section(readme, render(rows))
+    if args.check:
+        stale = [p.name for p, old, new in [(README, readme, new_readme), (LEDGER_JSON,
+                 LEDGER_JSON.read_text() if LEDGER_JSON.is_file() else "", table)] if old != new]
+        if stale:
+            print(f"stale: {', '.join(stale)}; run `python scripts/ledger.py` (make ledger)", file=sys.stderr)
+            return 1
+        print("ledger up to date")
+        return 0
+    README.write_text(new_readme)
+    LEDGER_JSON.write_text(table)
+    print(render(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""The reproduction ledger (scripts/ledger.py): README and figures/ledger.json match the committed
+metrics, every rule decides both ways, missing keys fail loudly, and every cited figure exists."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("ledger", REPO / "scripts" / "ledger.py")
+ledger = importlib.util.module_from_spec(_spec)
+sys.modules["ledger"] = ledger  # dataclasses need the module registered
+_spec.loader.exec_module(ledger)
+
+CLAIMS = {c.id: c for c in ledger.CLAIMS}
+
+
+def test_readme_section_matches_committed_metrics():
+    """A metric changed without `make ledger` fails here."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split(ledger.START)[1].split(ledger.END)[0].strip("\n")
+    assert section == ledger.render(ledger.build_rows()), "README ledger is stale: run `make ledger`"
+
+
+def test_ledger_json_matches_committed_metrics():
+    assert (REPO / "figures" / "ledger.json").read_text() == ledger.ledger_json(ledger.build_rows())
+
+
+def test_check_detects_a_changed_metric(tmp_path, monkeypatch):
+    """--check fails once a metric moves (here: the classifier's accuracy in a copy of figures/)."""
+    figs = tmp_path / "figures"
+    for path in (REPO / "figures").glob("*/metrics.json"):
+        (figs / path.parent.name).mkdir(parents=True)
+        (figs / path.parent.name / "metrics.json").write_text(path.read_text())
+    readme = tmp_path / "README.md"
+    readme.write_text(ledger.replace_section(f"x\n{ledger.START}\n{ledger.END}\n", ledger.render(ledger.build_rows(figs))))
+    monkeypatch.setattr(ledger, "FIGURES", figs)
+    monkeypatch.setattr(ledger, "README", readme)
+    monkeypatch.setattr(ledger, "LEDGER_JSON", figs / "ledger.json")
+    (figs / "ledger.json").write_text(ledger.ledger_json(ledger.build_rows(figs)))
+    assert ledger.main(["--check"]) == 0
+    m03 = figs / "03_noise_to_label" / "metrics.json"
+    m = json.loads(m03.read_text())
+    m["classifier_test_acc"] = 0.97
+    m03.write_text(json.dumps(m))
+    assert ledger.main(["--check"]) == 1
+    assert ledger.main([]) == 0 and ledger.main(["--check"]) == 0
+    row = next(r for r in json.loads((figs / "ledger.json").read_text())["rows"] if r["id"] == "P3")
+    assert row["verdict"] == ledger.FAILS and "97.00%" in row["measured"]
+
+
+def test_every_cited_figure_exists():
+    rows = [r for r in ledger.build_rows() if r["verdict"] != ledger.UNMEASURED]
+    assert rows
+    missing = [f for r in rows for f in r["figures"] if not (REPO / "figures" / f).is_file()]
+    assert not missing, missing
+
+
+def test_rows_carry_provenance_from_metrics():
+    for r in ledger.build_rows():
+        if r["verdict"] == ledger.UNMEASURED:
+            assert r["run"] is None and r["measured"] == "not yet measured"
+            continue
+        own = json.loads((REPO / "figures" / r["notebook"] / "metrics.json").read_text())
+        assert (r["run"]["profile"], r["run"]["seed"]) == (own["profile"], own["seed"])
+        recorder = json.loads((REPO / "figures" / r["run"]["data_recorded_by"] / "metrics.json").read_text())
+        assert r["run"]["data_source"] == recorder["data_source"]
+
+
+def _ok(claim_id: str, values: dict[str, Any]) -> str:
+    return CLAIMS[claim_id].rule(ledger.Metrics(values, claim_id))[0]
+
+
+def _case(claim_id: str, **overrides: Any) -> dict[str, Any]:
+    """The committed teach values of a measured claim, with ``overrides``."""
+    c = CLAIMS[claim_id]
+    m = ledger.declared(c, "teach", lambda nb, p: ledger.load_metrics(nb, p))
+    return {**m.values, **overrides}
+
+
+SCALE_OK = {f"scale_{mode}_a{a}_{k}": (1.0 if k == "label_agreement" else 1e-4)
+            for mode in ("per_sample", "eval") for a in ledger.SCALES for k in ("label_agreement", "pixel_diff")}
+NB06 = {"infogan_hungarian": 0.93, "infogan_identity": 0.2, "plain_hungarian": 0.5, "untrained_hungarian": 0.2,
+        "targets_met.infogan_hungarian": True, "acgan_identity": 0.97, "acgan_hungarian": 0.97,
+        "targets_met.acgan_identity": True, "plain_max_abs_rho": 0.2,
+        "continuous_controls.c2": {"measure": "slant", "rho": -0.8},
+        "continuous_controls.c3": {"measure": "width", "rho": 0.7}}
+
+# (claim, metrics that must hold, overrides that make it fail)
+RULE_CASES = [
+    ("P1", dict(fig2_zeroed_rms=0.1, fig2_halved_rms=0.05, fig2_unrelated_rms=0.4, fig2_zeroed_same_label=0.9,
+                fig2_halved_same_label=0.95), dict(fig2_zeroed_rms=0.3)),
+    ("P2", dict(nz2_classes_over_2pct=10, nz16_classes_over_2pct=10, nz100_classes_over_2pct=10,
+                range_missing_classes_wrong=5), dict(nz2_classes_over_2pct=5)),
+    ("P3", dict(classifier_test_acc=0.99, n_test=10000, classifier_epochs=2), dict(classifier_test_acc=0.98)),
+    ("P4", dict(purity_final=0.95, coverage_final=10, coverage_last_snapshot=10, coverage_last_quarter_mean=10,
+                selected_epoch=20.0), dict(purity_final=0.6)),
+    ("P5", SCALE_OK, {"scale_per_sample_a2.0_pixel_diff": 0.1}),
+    ("P6", dict(circle_distinct_labels=10, circle_label_changes=10, circle_radius_agreement_per_sample=1.0),
+     dict(circle_distinct_labels=7)),
+    ("P7", dict(knn_nz2_tsne=0.9, knn_nz16_tsne=0.5, knn_nz16_chance=0.1, knn_nz100_tsne=0.3, knn_nz100_chance=0.1),
+     dict(knn_nz16_tsne=0.11)),
+    ("P8", dict(msn_precision_mean=0.99, msn_classes_precise=10, msn_classes=10, msn_diversity_mean=0.1),
+     dict(msn_classes_precise=8)),
+    ("P9", dict(labeled_precision_mean=0.96, msn_precision_mean=0.99, labeled_more_diverse=10, compared_classes=10,
+                labeled_classes=10, labeled_diversity_mean=0.6, msn_diversity_mean=0.1,
+                targets_met={"labeled-noise precision >= 0.95 after filtering": True}),
+     dict(labeled_more_diverse=3)),
+    ("P10a", dict(criterion_paper_first_half=0.8, criterion_paper_second_half=0.5,
+                  criterion_paper_epoch_correlation=-0.8), dict(criterion_paper_second_half=0.9)),
+    ("A1", dict(range_acc_right=0.98, range_acc_wrong=0.45, range_missing_classes_wrong=3),
+     dict(range_acc_wrong=0.97)),
+    ("S1", dict(fd_gan=2.0, fd_pca_uniform=9.0, hist_gan=0.03, hist_pca_uniform=0.08),
+     dict(fd_gan=10.0, hist_gan=0.1)),
+    ("S2", {"conv_nn_distance": 0.2, "conv_pca_frechet": 2.0, "conv_pixel_hist": 0.01,
+            "01_vanilla_gan_and_pca/nn_gan": 0.3, "01_vanilla_gan_and_pca/fd_gan": 3.0,
+            "01_vanilla_gan_and_pca/hist_gan": 0.03}, {"conv_nn_distance": 0.4, "conv_pca_frechet": 4.0}),
+    ("O1", dict(interp_step_rms=0.1, interp_ends_rms=0.7, midpoint_norm_lerp=7.0, midpoint_norm_slerp=10.0),
+     dict(interp_step_rms=0.6)),
+    ("B1", dict(conv_pca_frechet=3.0, fc_pca_frechet=2.0), dict(fc_pca_frechet=2.9)),
+    ("B2", {"looks_at.conv": "background", "looks_at.fc": "background", "shares.conv.fake.fake.gradcam": 0.05,
+            "shares.fc.fake.fake.gradcam": 0.05, "stroke_area.conv": 0.13, "stroke_area.fc": 0.13},
+     {"looks_at.conv": "strokes", "looks_at.fc": "neither"}),
+    ("B3", {f"sanity_rank_corr.{k}": 0.1 for k in ("conv_gradcam", "conv_gradcam++", "fc_gradcam", "fc_gradcam++")},
+     {"sanity_rank_corr.fc_gradcam": 0.9}),
+    ("I1", NB06, {"targets_met.infogan_hungarian": False, "infogan_hungarian": 0.5}),
+    ("I2", NB06, {"targets_met.acgan_identity": False, "acgan_identity": 0.3}),
+    ("I3", NB06, {"continuous_controls.c2": {"measure": "thickness", "rho": 0.9},
+                  "continuous_controls.c3": {"measure": "width", "rho": 0.1}}),
+]
+
+
+@pytest.mark.parametrize("claim_id,passing,failing", RULE_CASES, ids=[c[0] for c in RULE_CASES])
+def test_rule_decides_both_ways(claim_id, passing, failing):
+    values = {k: v for k, v in passing.items() if k in CLAIMS[claim_id].keys}
+    assert set(values) == set(CLAIMS[claim_id].keys), "the case must give every declared key"
+    assert _ok(claim_id, values) == ledger.HOLDS
+    assert _ok(claim_id, {**values, **failing}) == ledger.FAILS
+
+
+CAVEAT_CASES = [
+    ("P1", dict(fig2_zeroed_same_label=0.7)),
+    ("P4", dict(coverage_last_snapshot=5)),
+    ("P5", {"scale_eval_a2.0_label_agreement": 0.8}),
+    ("P6", dict(circle_label_changes=14)),
+    ("P9", dict(labeled_classes=5)),
+    ("P10a", dict(criterion_paper_epoch_correlation=-0.3)),
+    ("S2", {"conv_pca_frechet": 4.0}),
+    ("I1", {"infogan_identity": 0.92}),
+    ("I3", {"continuous_controls.c3": {"measure": "width", "rho": 0.1}}),
+]
+
+
+@pytest.mark.parametrize("claim_id,overrides", CAVEAT_CASES, ids=[c[0] for c in CAVEAT_CASES])
+def test_rule_gives_a_caveat(claim_id, overrides):
+    passing = next(p for c, p, _ in RULE_CASES if c == claim_id)
+    values = {k: v for k, v in {**passing, **overrides}.items() if k in CLAIMS[claim_id].keys}
+    assert _ok(claim_id, values) == ledger.CAVEAT
+
+
+def test_criterion_as_loss_is_at_best_a_caveat():
+    ok = dict(plain_coverage_mean_2nd_half=6.0, crit_coverage_mean_2nd_half=8.0, plain_pca_frechet=20.0,
+              crit_pca_frechet=19.0)
+    assert _ok("P10b", ok) == ledger.CAVEAT
+    assert _ok("P10b", {**ok, "crit_pca_frechet": 30.0}) == ledger.FAILS
+    assert _ok("P10b", {**ok, "crit_coverage_mean_2nd_half": 5.0}) == ledger.FAILS
+
+
+def test_committed_rules_match_the_notebooks_own_targets():
+    """The ledger says what notebook 05 says: its labeled-noise precision target was not met."""
+    assert _ok("P9", _case("P9")) != ledger.HOLDS
+    assert _case("P9")["targets_met"]["labeled-noise precision >= 0.95 after filtering"] is False
+
+
+def test_missing_key_names_notebook_and_key(tmp_path):
+    (tmp_path / "03_noise_to_label").mkdir()
+    m = json.loads((REPO / "figures" / "03_noise_to_label" / "metrics.json").read_text())
+    del m["classifier_test_acc"]
+    (tmp_path / "03_noise_to_label" / "metrics.json").write_text(json.dumps(m))
+    with pytest.raises(ledger.LedgerError, match=r"03_noise_to_label/metrics.json .*'classifier_test_acc'"):
+        ledger.build_rows(tmp_path, (CLAIMS["P3"],))
+
+
+def test_rule_reading_an_undeclared_key_fails():
+    with pytest.raises(ledger.LedgerError, match="does not declare"):
+        ledger.Metrics({"a": 1}, "X")["b"]
+
+
+def test_missing_metrics_file_is_not_measured_and_paper_rows_appear(tmp_path):
+    rows = ledger.build_rows(tmp_path, (CLAIMS["P3"],))
+    assert [(r["verdict"], r["measured"]) for r in rows] == [(ledger.UNMEASURED, "not yet measured")]
+    src = (REPO / "figures" / "03_noise_to_label" / "metrics.json").read_text()
+    for sub in ("03_noise_to_label", "paper/03_noise_to_label"):
+        (tmp_path / sub).mkdir(parents=True)
+        (tmp_path / sub / "metrics.json").write_text(src.replace('"profile": "teach"', '"profile": "paper"')
+                                                     if sub.startswith("paper") else src)
+    rows = ledger.build_rows(tmp_path, (CLAIMS["P3"],))
+    assert [r["profile"] for r in rows] == ["teach", "paper"]
+    assert rows[1]["figures"] == ["paper/03_noise_to_label/fig5_classifier_training.png"]
+    assert rows[1]["run"]["profile"] == "paper" and rows[1]["verdict"] == ledger.HOLDS
+
+
+def test_replace_section_needs_both_markers():
+    with pytest.raises(ValueError, match="ledger:start"):
+        ledger.replace_section("no markers", "x")
+    assert ledger.replace_section(f"a{ledger.START}old{ledger.END}b", "new") == f"a{ledger.START}\nnew\n{ledger.END}b"
