@@ -36,7 +36,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .checkpoints import load_or_build
-from .models import init_weights
+from .models import batch_stats_copy, init_weights
 from .params import check_choice, check_float, check_int
 from .run import pick_device, seed_everything
 
@@ -370,6 +370,20 @@ def continuous_sweep(cfg: CodeGANConfig, vary: int, values: torch.Tensor, n_per:
     return Codes(base.z.repeat(len(vals), 1), base.cat.repeat(len(vals)), cont)
 
 
+@torch.no_grad()
+def code_readout(G: CodeGenerator, D: CodeDiscriminator, codes: Codes, n_cat: int) -> dict[str, float]:
+    """How well the code head Q reads the code back from G's images: the share of categorical
+    codes it recovers, and the mean correlation of its continuous means with the continuous
+    codes. D runs with batch statistics, as in training (its running statistics mix real and
+    fake batches; see :func:`helpers.models.batch_stats_copy`). For a plain GAN Q was never
+    trained: chance level is what it should show."""
+    out = batch_stats_copy(D)(generate_codes(G, codes, n_cat))
+    cat_acc = float((out.cat_logits.argmax(1) == codes.cat).float().mean())
+    corrs = [float(np.corrcoef(codes.cont[:, j].numpy(), out.cont_mean[:, j].numpy())[0, 1])
+             for j in range(codes.cont.shape[1])]
+    return {"cat_accuracy": cat_acc, "cont_correlation": float(np.mean(corrs)) if corrs else float("nan")}
+
+
 def cluster_accuracy(codes: torch.Tensor, labels: torch.Tensor, n: int = 10) -> tuple[float, np.ndarray, np.ndarray]:
     """How well a code works as a clusterer of ``labels``: the accuracy of the best one-to-one
     mapping of code values to labels (Hungarian matching on the ``(n, n)`` contingency table).
@@ -430,4 +444,4 @@ def stroke_measures(images01: torch.Tensor, *, threshold: float = 0.5) -> dict[s
 
 __all__ = ["KINDS", "CONT_LOSSES", "CodeGANConfig", "Codes", "sample_codes", "generator_input", "CodeGenerator",
            "DOutput", "CodeDiscriminator", "build_code_models", "info_loss", "CodeGANResult", "train_code_gan",
-           "load_or_train_code_gan", "generate_codes", "code_grid", "codes_per_category", "continuous_sweep", "cluster_accuracy", "stroke_measures"]
+           "load_or_train_code_gan", "generate_codes", "code_grid", "codes_per_category", "continuous_sweep", "code_readout", "cluster_accuracy", "stroke_measures"]

@@ -13,7 +13,7 @@ from torch import nn
 
 from helpers.checkpoints import CheckpointWarning, load_checkpoint
 from helpers.codes import (CodeGANConfig, Codes, DOutput, build_code_models, cluster_accuracy, code_grid,
-                           codes_per_category, continuous_sweep,
+                           code_readout, codes_per_category, continuous_sweep,
                            generate_codes, generator_input, info_loss, load_or_train_code_gan, sample_codes,
                            stroke_measures, train_code_gan)
 
@@ -206,8 +206,14 @@ def test_information_term_makes_the_code_readable():
     with torch.no_grad():
         guess = res.D(generate_codes(res.G, codes, cfg.n_cat)).cat_logits.argmax(1)
     assert float((guess == codes.cat).float().mean()) > 0.8
+    # code_readout measures the same thing (batch statistics), and leaves D's running statistics alone
+    before = {k: v.clone() for k, v in res.D.state_dict().items()}
+    read = code_readout(res.G, res.D, codes, cfg.n_cat)
+    assert read["cat_accuracy"] > 0.8
+    assert all(torch.equal(before[k], v) for k, v in res.D.state_dict().items())
     plain = train_code_gan(CodeGANConfig(kind="plain", **TINY), x, y, progress=False)
     assert float(plain.history["code_loss"].abs().max()) == 0.0
+    assert code_readout(plain.G, plain.D, codes, cfg.n_cat)["cat_accuracy"] < 0.4   # Q untrained: ~chance
 
 
 def test_acgan_uses_labels_and_checks_them():

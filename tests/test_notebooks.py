@@ -114,6 +114,24 @@ def check_05(m: dict) -> None:
     assert isinstance(m["criterion_loss_verdict"], str) and m["criterion_loss_verdict"]
 
 
+def check_06(m: dict) -> None:
+    # the mechanics, which a smoke budget reaches: Q reads InfoGAN's code back from the images
+    # (the information term works through G), the plain GAN's untrained Q reads nothing, and
+    # ACGAN's class head learned the real labels
+    assert m["infogan_q_cat_accuracy"] > 0.9 and m["acgan_q_cat_accuracy"] > 0.9, m
+    assert m["plain_q_cat_accuracy"] < 0.3, m
+    assert m["infogan_q_cont_correlation"] > m["plain_q_cont_correlation"] + 0.2, m
+    assert m["acgan_head_real_accuracy"] > 0.6, m
+    # the same generator trained plainly makes several classes; untrained it makes one
+    assert m["plain_classes_over_2pct"] >= 3 > m["untrained_classes_over_2pct"], m
+    # the classifier-based numbers exist and are accuracies (the teach targets are claims of the
+    # committed run, recorded with their verdict, not asserted here: smoke is too short for them)
+    for k in ("infogan", "acgan", "plain", "untrained"):
+        assert 0.1 <= m[f"{k}_hungarian"] <= 1.0 and 0.0 <= m[f"{k}_identity"] <= m[f"{k}_hungarian"] + 1e-9, (k, m)
+    assert set(m["targets_met"]) == {"infogan_hungarian", "acgan_identity"}
+    assert {c["measure"] for c in m["continuous_controls"].values()} <= {"slant", "width", "thickness"}
+
+
 def check_07(m: dict) -> None:
     for head in ("conv", "fc"):
         v = m["verdicts"][head]
@@ -169,7 +187,7 @@ def check_08(m: dict) -> None:
 
 CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02, "03_noise_to_label": check_03,
           "04_sectors_and_tsne": check_04, "05_guided_generation": check_05,
-          "07_gradcam_discriminator": check_07, "08_failure_modes": check_08}
+          "06_infogan_acgan": check_06, "07_gradcam_discriminator": check_07, "08_failure_modes": check_08}
 
 
 @pytest.mark.notebook
