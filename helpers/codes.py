@@ -36,9 +36,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .checkpoints import load_or_build
+from .gradcam import stroke_mask
 from .models import batch_stats_copy, init_weights
 from .params import check_choice, check_float, check_int
 from .run import pick_device, seed_everything
+from .train import generate
 
 KINDS = ("plain", "infogan", "acgan")
 CONT_LOSSES = ("fixed", "gaussian")
@@ -325,14 +327,10 @@ def load_or_train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: tor
     return CodeGANResult(cfg, G.eval(), D.eval(), dict(st["history"]), payload["loaded_from"])
 
 
-@torch.no_grad()
 def generate_codes(G: CodeGenerator, codes: Codes, n_cat: int, *, batch_size: int = 1000) -> torch.Tensor:
-    """G's images (eval mode, CPU, ``[-1, 1]``) for ``codes``."""
-    G.eval()
-    x = generator_input(codes, n_cat)
-    if len(x) == 0:
-        return torch.zeros(0, 1, 28, 28)
-    return torch.cat([G(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+    """G's images (eval mode, CPU, ``[-1, 1]``) for ``codes``: :func:`helpers.train.generate` of
+    the input vector ``[z | one_hot(cat) | cont]``."""
+    return generate(G, generator_input(codes, n_cat), batch_size=batch_size)
 
 
 def code_grid(cfg: CodeGANConfig, values: torch.Tensor, *, vary: int = 0, seed: int = 0) -> Codes:
@@ -413,9 +411,10 @@ def stroke_measures(images01: torch.Tensor, *, threshold: float = 0.5) -> dict[s
     * ``slant``: the shear ``mu11 / mu02`` of the ink (how far x moves per row going down;
       positive = the top leans right), from the central second moments;
     * ``width``: the horizontal spread of the ink, ``sqrt(mu20)``, in pixels;
-    * ``thickness``: the stroke thickness ``2 A / P`` of the ink above ``threshold`` (area ``A``
-      over half the perimeter ``P``, counted as pixel edges between ink and background):
-      a stroke of length L and thickness t has ``A = L t`` and ``P ~ 2 L``.
+    * ``thickness``: the stroke thickness ``2 A / P``: the area ``A`` of the strokes (pixels above
+      ``threshold``, :func:`helpers.gradcam.stroke_mask`) over half their perimeter ``P``, counted
+      as pixel edges between stroke and background; a stroke of length L and thickness t has
+      ``A = L t`` and ``P ~ 2 L``.
     """
     x = torch.as_tensor(images01, dtype=torch.float32)
     if x.dim() != 4 or x.shape[1] != 1:
@@ -433,7 +432,7 @@ def stroke_measures(images01: torch.Tensor, *, threshold: float = 0.5) -> dict[s
     mu20 = (img * dx ** 2).sum((1, 2)) / mass
     mu02 = (img * dy ** 2).sum((1, 2)) / mass
     mu11 = (img * dx * dy).sum((1, 2)) / mass
-    ink = (img > threshold).float()
+    ink = stroke_mask(x, threshold).float()   # the strokes, as notebook 07 defines them
     padded = F.pad(ink, (1, 1, 1, 1))
     perimeter = (padded[:, 1:, :] - padded[:, :-1, :]).abs().sum((1, 2)) + \
         (padded[:, :, 1:] - padded[:, :, :-1]).abs().sum((1, 2))

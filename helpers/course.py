@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier, predict
 from .codes import CodeGANConfig, CodeGANResult, load_or_train_code_gan
 from .data import Dataset, to_classifier, to_gan
+from .diagnostics import coverage
 from .noise_map import angular_purity, class_shares, label_noise, per_sample_norm
 from .params import PROFILES, check_choice, check_int
 from .run import NotebookRun
@@ -189,7 +190,7 @@ def score_snapshots(gan: GANResult, classifier: nn.Module, *, m: int, seed: int,
             labels = label_noise(generator_in_mode(G, mode), classifier, z)[0]
             shares = class_shares(labels)
             out.setdefault(f"purity_{mode}", []).append(angular_purity(z, labels))
-            out.setdefault(f"coverage_{mode}", []).append(int((shares >= 0.02).sum()))
+            out.setdefault(f"coverage_{mode}", []).append(coverage(labels))
             out.setdefault(f"shares_{mode}", []).append(shares)
     return {k: torch.stack(v) if k.startswith("shares") else torch.tensor(v) for k, v in out.items()}
 
