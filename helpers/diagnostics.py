@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from .guided import diversity
 from .noise_map import class_shares
 from .params import check_float, check_int
 
@@ -89,10 +90,7 @@ def mean_pairwise_distance(images: torch.Tensor) -> float:
     x = torch.as_tensor(images, dtype=torch.float32)
     if x.dim() < 2 or len(x) < 2:
         raise ValueError(f"images must hold at least 2 images, got shape {tuple(x.shape)}")
-    f = x.reshape(len(x), -1).double()
-    d = torch.cdist(f, f) / math.sqrt(f.shape[1])
-    n = len(f)
-    return float(d.sum() / (n * (n - 1)))
+    return diversity(x) / math.sqrt(x[0].numel())   # guided.diversity, per pixel (RMS)
 
 
 def diversity_ratio(samples: torch.Tensor, real: torch.Tensor) -> float:
