@@ -1,8 +1,9 @@
 # Two commands do all set-up on a fresh machine with Python 3 and make:
 #   make run    create .venv, install, execute every notebook (teach profile), write figures/
 #   make test   create .venv if needed, run the whole test suite
-# Other targets: make venv | make bench | make ledger (README's reproduction ledger from figures/*/metrics.json)
-#                | make ledger-check | make lab | make clean
+# Other targets: make venv | make bench (notebook times, throughput; rewrites the README's course map)
+#                | make ledger (README's reproduction ledger from figures/*/metrics.json) | make ledger-check
+#                | make course-map (README's course map from bench.json and the exercises) | make lab | make clean
 #
 # Settings (environment or `make VAR=...`):
 #   PYTHON          the Python 3 that creates .venv (default: python3)
@@ -20,7 +21,7 @@ MNIST_TEST_DIR ?= $(abspath $(firstword $(wildcard ../shared/data/mnist-t10k)))
 export MNIST_TEST_DIR
 export PYTHONHASHSEED := 0
 
-.PHONY: venv run test bench ledger ledger-check lab clean
+.PHONY: venv run test bench ledger ledger-check course-map lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,9 @@ ledger: $(STAMP)
 
 ledger-check: $(STAMP)
 	$(BIN)/python scripts/ledger.py --check
+
+course-map: $(STAMP)
+	$(BIN)/python scripts/course_map.py
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -1,8 +1,9 @@
 """`make bench`: time every notebook in smoke and teach, and measure GAN training throughput.
 
 Writes ``figures/bench/bench.json`` and ``figures/bench/bench.md`` and prints the table.
-Notebooks run into a temporary folder (figures and checkpoints included), so the committed
-notebooks and figures are untouched and every run trains from scratch. Timings are of this
+Notebooks run in order into a temporary folder (figures and checkpoints included, one artifacts
+folder per profile, empty at the start, as a fresh ``make run``), so the committed notebooks and
+figures are untouched. The README's course map is regenerated from the new times. Timings are of this
 machine at this moment: run it on an idle machine and read them as such.
 
 Throughput, in the same run and with the same number of threads (``--threads``, default 1: on a
@@ -37,8 +38,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def time_notebook(nb: Path, profile: str, work: Path) -> float:
+    """Seconds papermill takes to execute ``nb`` in ``profile``. Artifacts go to one folder per
+    profile under ``work`` (empty at the start), so notebooks timed in order find the checkpoints
+    of the ones before them, as in ``make run``."""
     env = dict(os.environ, GAN_COURSE_FIGURES=str(work / "figures"),
-               GAN_COURSE_ARTIFACTS=str(work / f"artifacts-{profile}-{nb.stem}"))
+               GAN_COURSE_ARTIFACTS=str(work / f"artifacts-{profile}"))
     out = work / f"{nb.stem}-{profile}.ipynb"
     cmd = [sys.executable, "-m", "papermill", str(nb), str(out), "-k", "python3", "--cwd", str(nb.parent),
            "-p", "PROFILE", profile, "-p", "SHOW_PROGRESS", "False", "--no-progress-bar"]
@@ -210,8 +214,8 @@ def main() -> int:
     else:
         notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
         with tempfile.TemporaryDirectory(prefix="gan-course-bench-") as tmp:
-            for nb in notebooks:
-                for profile in args.profiles:
+            for profile in args.profiles:
+                for nb in notebooks:
                     secs = time_notebook(nb, profile, Path(tmp))
                     result["notebooks"].setdefault(nb.stem, {})[profile] = round(secs, 1)
                     print(f"[bench] {nb.stem} {profile}: {secs:.1f} s", flush=True)
@@ -220,6 +224,9 @@ def main() -> int:
     lines = markdown(result)
     (out / "bench.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    import course_map  # the README's course map shows these times
+
+    course_map.main([])
     return 0
 
 

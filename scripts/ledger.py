@@ -568,13 +568,13 @@ def ledger_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps({"generated_by": "scripts/ledger.py", "rows": rows}, indent=2, sort_keys=True) + "\n"
 
 
-def replace_section(readme: str, section: str) -> str:
-    """``readme`` with the text between the ledger markers replaced by ``section``."""
-    if readme.count(START) != 1 or readme.count(END) != 1 or readme.index(START) > readme.index(END):
-        raise ValueError(f"README.md must contain {START} and then {END}, once each")
-    head, rest = readme.split(START)
-    _, tail = rest.split(END)
-    return f"{head}{START}\n{section}\n{END}{tail}"
+def replace_section(readme: str, section: str, start: str = START, end: str = END) -> str:
+    """``readme`` with the text between the markers (the ledger's by default) replaced by ``section``."""
+    if readme.count(start) != 1 or readme.count(end) != 1 or readme.index(start) > readme.index(end):
+        raise ValueError(f"README.md must contain {start} and then {end}, once each")
+    head, rest = readme.split(start)
+    _, tail = rest.split(end)
+    return f"{head}{start}\n{section}\n{end}{tail}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,63 @@
+"""The README's course map (scripts/course_map.py) matches the notebooks, the exercises and the
+committed bench times, and goes stale when any of them changes."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("course_map", REPO / "scripts" / "course_map.py")
+course_map = importlib.util.module_from_spec(_spec)
+sys.modules["course_map"] = course_map
+_spec.loader.exec_module(course_map)
+
+
+def committed_section() -> str:
+    readme = (REPO / "README.md").read_text()
+    return readme.split(course_map.START)[1].split(course_map.END)[0].strip("\n")
+
+
+def test_readme_course_map_matches_bench_and_exercises():
+    expected = course_map.render(course_map.load_bench(), course_map.notebook_stems())
+    assert committed_section() == expected, "README course map is stale: run `make course-map`"
+
+
+def test_every_notebook_is_described_and_measured():
+    stems = course_map.notebook_stems()
+    assert len(stems) == 8 and set(stems) == set(course_map.NOTEBOOKS)
+    times = course_map.load_bench()["notebooks"]
+    for stem in stems:
+        for profile in ("smoke", "teach"):
+            assert times[stem][profile] > 0, (stem, profile)
+    assert "not measured" not in committed_section()
+
+
+def test_a_changed_time_or_a_new_notebook_changes_the_map():
+    bench = course_map.load_bench()
+    stems = course_map.notebook_stems()
+    before = course_map.render(bench, stems)
+    changed = json.loads(json.dumps(bench))
+    changed["notebooks"][stems[0]]["teach"] += 120.0
+    assert course_map.render(changed, stems) != before
+    without = json.loads(json.dumps(bench))
+    del without["notebooks"][stems[1]]
+    row = [line for line in course_map.render(without, stems).splitlines() if stems[1] in line][0]
+    assert row.endswith("| not measured | not measured |")
+    with pytest.raises(KeyError, match="99_new"):
+        course_map.render(bench, stems + ["99_new"])
+
+
+def test_times_are_written_for_people():
+    assert course_map.fmt(None) == "not measured"
+    assert course_map.fmt(12.4) == "12 s"
+    assert course_map.fmt(300.0) == "5.0 min"
+
+
+def test_exercises_column_lists_each_exercise_and_its_function():
+    assert course_map.exercises("01_vanilla_gan_and_pca") == [
+        "1.1 `pca_generate`", "1.2 `discriminator_loss`", "1.3 `generator_loss`"]
+    assert course_map.exercises("99_none") == []

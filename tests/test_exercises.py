@@ -1,0 +1,88 @@
+"""Every exercise of every notebook: the shown solution passes its check, the unsolved stub
+reports "not attempted" without raising, and the notebook calls the check on the function.
+
+Wrong answers, one per common mistake, are tested per notebook in ``test_exercises_0N.py``.
+"""
+from __future__ import annotations
+
+import pkgutil
+
+import pytest
+
+import helpers.exercises as ex
+from helpers.exercises import Feedback
+
+from exercise_tools import cells, define, exercises_of, solution_source, stub_source
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(ex.__path__) if m.name.startswith("nb"))
+CASES = [(m, n) for m in MODULES for n in exercises_of(m)]
+
+
+def test_every_notebook_has_two_or_three_exercises():
+    assert MODULES == [f"nb0{i}" for i in range(1, 9)]
+    for module in MODULES:
+        assert 2 <= len(exercises_of(module)) <= 3, module
+
+
+@pytest.mark.parametrize("module,number", CASES)
+def test_solution_passes(module, number):
+    exercise = exercises_of(module)[number]
+    fn = define(solution_source(module, number), exercise.function)
+    fb = exercise.check(fn)
+    assert fb.status == "passed", str(fb)
+    assert str(fb).endswith("correct.")
+
+
+@pytest.mark.parametrize("module,number", CASES)
+def test_unsolved_stub_is_todo(module, number):
+    exercise = exercises_of(module)[number]
+    fn = define(stub_source(module, exercise.function), exercise.function)
+    fb = exercise.check(fn)
+    assert fb.status == "todo", str(fb)
+    assert not fb
+    assert "not attempted yet" in str(fb)
+
+
+@pytest.mark.parametrize("module,number", CASES)
+def test_notebook_calls_the_check(module, number):
+    exercise = exercises_of(module)[number]
+    call = f"{exercise.check.__name__}({exercise.function})"
+    assert any(c.cell_type == "code" and call in c.source for c in cells(module)), call
+
+
+@pytest.mark.parametrize("module,number", CASES)
+def test_not_a_function_and_a_crash_are_reported(module, number):
+    exercise = exercises_of(module)[number]
+    fb = exercise.check(42)
+    assert fb.status == "wrong" and "pass the function itself" in str(fb)
+
+    def crashes(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+    fb = exercise.check(crashes)
+    assert fb.status == "wrong" and "ZeroDivisionError: boom" in str(fb), str(fb)
+
+
+def test_feedback_text():
+    fb = Feedback("9.9", "demo", hint="look closer")
+    assert fb.status == "passed" and bool(fb)
+    fb.fail("the answer is 3, expected 4")
+    assert fb.status == "wrong" and not fb
+    assert str(fb) == ("Exercise 9.9 (demo): not right yet.\n  - the answer is 3, expected 4\n"
+                       "  Hint: look closer")
+    with fb.attempt("f"):
+        raise NotImplementedError
+    assert fb.status == "todo"
+
+
+def test_expect_array_names_the_mismatch():
+    import torch
+    fb = Feedback("9.9", "demo")
+    assert not fb.expect_array("x", [1, 2], torch.zeros(2))
+    assert "should be a tensor" in fb.problems[-1]
+    assert not fb.expect_array("x", torch.zeros(3), torch.zeros(2))
+    assert "shape (3,), expected (2,)" in fb.problems[-1]
+    assert not fb.expect_array("x", torch.tensor([0.0, float("nan")]), torch.zeros(2))
+    assert "NaN" in fb.problems[-1]
+    assert not fb.expect_array("x", torch.tensor([0.0, 0.5]), torch.zeros(2))
+    assert "index (1,)" in fb.problems[-1] and "got 0.5" in fb.problems[-1]
+    assert fb.expect_array("x", torch.zeros(2), torch.zeros(2))
