@@ -154,6 +154,31 @@ class _Attempt:
         return False  # KeyboardInterrupt and friends pass through
 
 
+def as_array(x: Any) -> np.ndarray | None:
+    """A student's array-like answer (a real tensor or NumPy array) as float64 NumPy; None otherwise."""
+    if isinstance(x, torch.Tensor) and not x.is_complex():
+        return x.detach().cpu().double().numpy()
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+        return x.astype(float)
+    return None
+
+
+def as_tensor(x: Any) -> torch.Tensor | None:
+    """Like :func:`as_array`, as a detached float64 tensor."""
+    a = as_array(x)
+    return None if a is None else torch.from_numpy(a)
+
+
+def as_number(x: Any) -> float | None:
+    """A scalar answer (a Python number, a 0-dim or 1-element tensor or array) as float; None otherwise."""
+    try:
+        if isinstance(x, torch.Tensor):
+            x = x.detach()
+        return float(x.item() if isinstance(x, (torch.Tensor, np.ndarray, np.generic)) else x)
+    except (TypeError, ValueError, RuntimeError, AttributeError):
+        return None
+
+
 def not_callable(fb: Feedback, fn: Any) -> bool:
     """Record a problem when the student passed something that is not a function."""
     if callable(fn):

@@ -10,16 +10,7 @@ import torch
 from torch import nn
 
 from ..noise_map import class_shares, label_noise
-from . import Exercise, Feedback, not_callable
-
-
-def _as_numpy(x: Any) -> np.ndarray | None:
-    """A tensor or array as a float64 NumPy array (``None`` for anything else)."""
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().double().numpy()
-    if isinstance(x, np.ndarray):
-        return x.astype(float)
-    return None
+from . import Exercise, Feedback, as_array, as_number, not_callable
 
 
 def _tiny_pipeline() -> tuple[nn.Module, nn.Module, torch.Tensor]:
@@ -86,7 +77,7 @@ def check_noise_to_labels(fn: Callable[..., Any]) -> Feedback:
                     + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
             return fb
         got_labels, got_conf = out
-        got = _as_numpy(got_labels)
+        got = as_array(got_labels)
         if got is None:
             fb.fail(f"the labels should be a tensor, got {type(got_labels).__name__}")
             return fb
@@ -116,7 +107,7 @@ def check_noise_to_labels(fn: Callable[..., Any]) -> Feedback:
             fb.fail(f"the labels are {got_labels.dtype}; they index the standard images, so they must be "
                     "integers (argmax gives int64)")
             return fb
-        conf = _as_numpy(got_conf)
+        conf = as_array(got_conf)
         if conf is not None and conf.shape == tuple(confidence.shape):
             if np.allclose(conf, logits.max(1).values.numpy(), atol=1e-5):
                 fb.fail("the confidence is the largest logit; it must be a probability: "
@@ -163,7 +154,7 @@ def check_class_coverage(fn: Callable[..., Any]) -> Feedback:
         if out is None:
             return fb
         got_shares, got_covered = out
-        got = _as_numpy(got_shares)
+        got = as_array(got_shares)
         if got is not None and got.shape == (9,):
             fb.fail("the shares have 9 entries: bincount stops at the largest label present (no 9 here); "
                     "give it minlength=n_classes so missing classes get a share of 0")
@@ -173,10 +164,8 @@ def check_class_coverage(fn: Callable[..., Any]) -> Feedback:
             return fb
         if not fb.expect_array("shares", got_shares, shares, atol=1e-6):
             return fb
-        try:
-            n_covered = float(got_covered.item() if isinstance(got_covered, (torch.Tensor, np.ndarray))
-                              else got_covered)
-        except (TypeError, ValueError, RuntimeError):
+        n_covered = as_number(got_covered)
+        if n_covered is None:
             fb.fail(f"covered should be a number of classes, got {type(got_covered).__name__}")
             return fb
         if n_covered == 9 and covered != 9:
@@ -189,16 +178,14 @@ def check_class_coverage(fn: Callable[..., Any]) -> Feedback:
         if out is None:
             return fb
         got_shares, got_covered = out
-        got = _as_numpy(got_shares)
+        got = as_array(got_shares)
         if got is not None and got.shape == (10,):
             fb.fail("with n_classes=4 the shares still have 10 entries: use the n_classes argument")
             return fb
         if not fb.expect_array("shares with n_classes=4", got_shares, small_shares, atol=1e-6):
             return fb
-        try:
-            n_covered = float(got_covered.item() if isinstance(got_covered, (torch.Tensor, np.ndarray))
-                              else got_covered)
-        except (TypeError, ValueError, RuntimeError):
+        n_covered = as_number(got_covered)
+        if n_covered is None:
             fb.fail(f"covered should be a number of classes, got {type(got_covered).__name__}")
             return fb
         if n_covered == 4:
@@ -246,7 +233,7 @@ def check_pearson_r(fn: Callable[..., Any]) -> Feedback:
     }
     with fb.attempt("pearson_r"):
         got = fn(images.clone(), references.clone())
-        g_np = _as_numpy(got)
+        g_np = as_array(got)
         if g_np is not None and g_np.ndim >= 2 and g_np.shape[:2] == (5, 5):
             fb.fail(f"the result has shape {tuple(g_np.shape)}: images (N, 1, H, W) and references "
                     "(N, H, W) broadcast against each other; flatten both to (N, H*W) first")

@@ -9,16 +9,7 @@ import numpy as np
 import torch
 
 from ..noise_map import angles, angular_purity, circle_points
-from . import Exercise, Feedback, not_callable
-
-
-def _as_numpy(x: Any) -> np.ndarray | None:
-    """A tensor or array as a float64 NumPy array (``None`` for anything else)."""
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().double().numpy()
-    if isinstance(x, np.ndarray):
-        return x.astype(float)
-    return None
+from . import Exercise, Feedback, as_array, not_callable
 
 
 def _points_at(degrees: np.ndarray, radii: np.ndarray) -> torch.Tensor:
@@ -60,7 +51,7 @@ def check_noise_angle(fn: Callable[..., Any]) -> Feedback:
     ]
     with fb.attempt("noise_angle"):
         got = fn(z.clone())
-        g = _as_numpy(got)
+        g = as_array(got)
         if g is not None and g.shape == expected.shape and np.isfinite(g).all():
             if not np.allclose(g, expected, atol=1e-3):
                 for problem, candidates in mistakes:
@@ -177,7 +168,7 @@ def check_circle_of_points(fn: Callable[..., Any]) -> Feedback:
                     [np.stack([np.cos(t), np.sin(t)], 1)],
             }
             got = fn(n, r)
-            g = _as_numpy(got)
+            g = as_array(got)
             if g is not None and g.shape == (2, n):
                 fb.fail(f"the result has shape (2, {n}): one point per row, shape ({n}, 2) "
                         "(stack the coordinates along dim 1)")

@@ -10,16 +10,7 @@ import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
 from ..codes import Codes, DOutput, cluster_accuracy, generator_input, info_loss
-from . import Exercise, Feedback, not_callable
-
-
-def _as_tensor(x: Any) -> torch.Tensor | None:
-    """A tensor (or NumPy array) answer as a detached float64 tensor; None for anything else."""
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().double()
-    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
-        return torch.from_numpy(np.asarray(x, float))
-    return None
+from . import Exercise, Feedback, as_number, as_tensor, not_callable
 
 
 def _one_hot_like(block: torch.Tensor) -> bool:
@@ -127,7 +118,7 @@ def check_sample_input(fn: Callable[..., Any]) -> Feedback:
                 return fb
             if first is None:
                 first, first_type = x, got.dtype
-        again = _as_tensor(fn(4000, 5, 10, 2))
+        again = as_tensor(fn(4000, 5, 10, 2))
         if not fb.expect(again is None or again.shape != first.shape or not torch.equal(again, first),
                          "two calls return the same batch: sample afresh on every call"):
             return fb
@@ -144,13 +135,6 @@ def _nll_reference(logits: torch.Tensor, cat: torch.Tensor, mean: torch.Tensor, 
     cat_term = info_loss(out, codes, lambda_cat=1.0, lambda_cont=0.0, cont_loss="gaussian")
     cont_term = info_loss(out, codes, lambda_cat=0.0, lambda_cont=1.0, cont_loss="gaussian")
     return float(cat_term), float(cont_term)
-
-
-def _as_number(x: Any) -> float | None:
-    try:
-        return float(x.detach().item() if isinstance(x, torch.Tensor) else x)
-    except (TypeError, ValueError, RuntimeError, AttributeError):
-        return None
 
 
 def check_info_terms(fn: Callable[..., Any]) -> Feedback:
@@ -209,7 +193,7 @@ def check_info_terms(fn: Callable[..., Any]) -> Feedback:
             return fb
         for what, term, expected, mistakes in (("the categorical term", got[0], exp_cat, cat_mistakes),
                                                ("the continuous term", got[1], exp_cont, cont_mistakes)):
-            value = _as_number(term)
+            value = as_number(term)
             if value is None:
                 fb.fail(f"{what} should be a single number (a 0-dim tensor), got {type(term).__name__}"
                         + (f" of shape {tuple(term.shape)}" if hasattr(term, "shape") else ""))
@@ -296,7 +280,7 @@ def _check_one_table(fb: Feedback, fn: Callable[..., Any], table: np.ndarray) ->
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         fb.fail(f"hungarian_accuracy should return the pair (accuracy, mapping), got {type(got).__name__}")
         return False
-    acc, mapping = _as_number(got[0]), got[1]
+    acc, mapping = as_number(got[0]), got[1]
     try:
         mapping = np.asarray(mapping.detach().cpu() if isinstance(mapping, torch.Tensor) else mapping)
     except Exception:  # noqa: BLE001 - any odd object is reported, not raised

@@ -9,16 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ..gradcam import gradcam_map, stroke_mask, stroke_share, upsample_normalise
-from . import Exercise, Feedback, not_callable
-
-
-def _as_tensor(got: Any) -> torch.Tensor | None:
-    """A float64 copy of an array-like answer, or None if it is not a tensor / array."""
-    if isinstance(got, torch.Tensor):
-        return got.detach().cpu().double()
-    if isinstance(got, np.ndarray):
-        return torch.from_numpy(np.asarray(got, float))
-    return None
+from . import Exercise, Feedback, as_tensor, not_callable
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
@@ -43,7 +34,7 @@ def check_my_gradcam(fn: Callable[..., Any]) -> Feedback:
         for acts, grads in cases:
             expected = gradcam_map(acts, grads)
             got = fn(acts.clone(), grads.clone())
-            arr = _as_tensor(got)
+            arr = as_tensor(got)
             if arr is not None and _close(arr, expected):
                 continue
             alpha = grads.mean(dim=(2, 3), keepdim=True)
@@ -108,7 +99,7 @@ def check_normalise_maps(fn: Callable[..., Any]) -> Feedback:
     }
     with fb.attempt("normalise_maps"):
         got = fn(maps.clone())
-        arr = _as_tensor(got)
+        arr = as_tensor(got)
         if arr is None or arr.shape != expected.shape:
             fb.expect_array("normalise_maps(maps)", got, expected)
             return fb
@@ -153,7 +144,7 @@ def check_heat_on_strokes(fn: Callable[..., Any]) -> Feedback:
             expected = stroke_share(maps, mask)
             got = fn(maps.clone(), images.clone(), threshold)
             what = f"heat_on_strokes(maps, images, {threshold})"
-            arr = _as_tensor(got)
+            arr = as_tensor(got)
             if isinstance(got, (int, float)) or (arr is not None and arr.numel() == 1):
                 fb.fail(f"{what} is one number for the whole batch: return one share per image, shape (B,)")
                 return fb
