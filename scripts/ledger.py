@@ -118,7 +118,7 @@ def rule_sectors(m: Metrics) -> Verdict:
         return FAILS, "angular purity below 0.9: labels do not gather in sectors"
     if m["coverage_final"] == 10 and m["coverage_last_snapshot"] == 10:
         return HOLDS, "sectors for all ten digits, at the last snapshot too"
-    return CAVEAT, (f"sectors, but all ten digits only at a selected snapshot (epoch {m['selected_epoch']:g}): the "
+    return CAVEAT, (f"sectors, but all ten digits only at a selected snapshot (epoch {m['selected_epoch']:.1f}): the "
                     f"last one has {m['coverage_last_snapshot']}, the last quarter {m['coverage_last_quarter_mean']:.1f} "
                     f"on average; one seed")
 
@@ -213,14 +213,15 @@ def rule_gan_vs_pca(m: Metrics) -> Verdict:
 
 def rule_dcgan_vs_mlp(m: Metrics) -> Verdict:
     """004: DCGAN's digits are closer to real ones than the MLP GAN's on all three distances."""
-    pairs = [("conv_nn_distance", f"{NB01}/nn_gan"), ("conv_pca_frechet", f"{NB01}/fd_gan"),
-             ("conv_pixel_hist", f"{NB01}/hist_gan")]
-    wins = sum(m[d] < m[g] for d, g in pairs)
-    if wins == 3:
+    pairs = {"nearest neighbour": ("conv_nn_distance", f"{NB01}/nn_gan"),
+             "PCA-Frechet": ("conv_pca_frechet", f"{NB01}/fd_gan"),
+             "pixel histogram": ("conv_pixel_hist", f"{NB01}/hist_gan")}
+    won = [name for name, (d, g) in pairs.items() if m[d] < m[g]]
+    lost = [f"{name} {m[d]:.3g} vs {m[g]:.3g}" for name, (d, g) in pairs.items() if name not in won]
+    if len(won) == 3:
         return HOLDS, "better on all three distances"
-    if wins >= 2:
-        return CAVEAT, "sharper (pixel histogram, nearest neighbour) but not closer on PCA-Frechet distance"
-    return FAILS, f"better on only {wins} of three distances"
+    reason = f"better on {len(won)} of three distances ({', '.join(won) or 'none'}); not on {'; '.join(lost)}"
+    return (CAVEAT if len(won) == 2 else FAILS), reason
 
 
 def rule_fc_head(m: Metrics) -> Verdict:
@@ -329,7 +330,7 @@ CLAIMS: tuple[Claim, ...] = (
           NB04, ("fig6_noise_scatter_epochs.png", "sector_purity_over_training.png"),
           ("purity_final", "coverage_final", "coverage_last_snapshot", "coverage_last_quarter_mean", "selected_epoch"),
           lambda m: (f"angular purity {m['purity_final']:.3f}, {m['coverage_final']}/10 digits at the selected snapshot "
-                     f"(epoch {m['selected_epoch']:g}); last snapshot {m['coverage_last_snapshot']}/10"),
+                     f"(epoch {m['selected_epoch']:.1f}); last snapshot {m['coverage_last_snapshot']}/10"),
           rule_sectors, data_from=NB03),
     Claim("P5", f"{PAPER}, claim 5 (Fig. 7)",
           "G(a p) and G(p), a > 0, are the same image: only the angle matters",
