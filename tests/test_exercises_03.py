@@ -78,44 +78,6 @@ def _flat(images, references):
     return images.reshape(len(images), -1), references.reshape(len(references), -1)
 
 
-def test_pearson_r_wrong_answers():
-    assert nb03.check_pearson_r(pearson)                     # the course's helper passes (np.corrcoef agrees)
-
-    def cosine(images, references):
-        a, b = _flat(images, references)
-        return (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1))
-
-    def batch_mean(images, references):
-        a, b = _flat(images, references)
-        return cosine(a - a.mean(), b - b.mean())
-
-    def mixed_std(images, references):
-        a, b = _flat(images, references)
-        return ((a - a.mean(1, keepdim=True)) * (b - b.mean(1, keepdim=True))).mean(1) / (a.std(1) * b.std(1))
-
-    def mixed_other_way(images, references):
-        a, b = _flat(images, references)
-        return ((a - a.mean(1, keepdim=True)) * (b - b.mean(1, keepdim=True))).sum(1) / (len(a[0]) - 1) \
-            / (a.std(1, unbiased=False) * b.std(1, unbiased=False))
-
-    def covariance(images, references):
-        a, b = _flat(images, references)
-        return ((a - a.mean(1, keepdim=True)) * (b - b.mean(1, keepdim=True))).sum(1)
-
-    def unflattened(images, references):
-        a = images - images.mean((-2, -1), keepdim=True)
-        b = references - references.mean((-2, -1), keepdim=True)
-        return (a * b).sum((-2, -1)) / ((a * a).sum((-2, -1)) * (b * b).sum((-2, -1))).sqrt()
-
-    cases = {"cosine similarity": cosine, "one mean for the whole batch": batch_mean,
-             "torch.std's n - 1": mixed_std, "mixed the other way": mixed_other_way,
-             "not normalised": covariance, "broadcast against each other": unflattened,
-             "differs from the expected": lambda i, r: pearson(i, r) * 0.5}
-    for phrase, wrong in cases.items():
-        fb = nb03.check_pearson_r(wrong)
-        assert fb.status == "wrong" and phrase in str(fb), (phrase, str(fb))
-
-
 def test_pearson_helper_matches_corrcoef():
     g = torch.Generator().manual_seed(0)
     a, b = torch.rand(4, 1, 5, 5, generator=g), torch.rand(4, 5, 5, generator=g)

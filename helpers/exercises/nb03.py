@@ -1,5 +1,5 @@
-"""Exercises of notebook 03: the noise -> generator -> classifier -> label pipeline, the class
-shares of a label map, and the Pearson score of an image against its standard image."""
+"""Exercises of notebook 03: the noise -> generator -> classifier -> label pipeline, and the class
+shares of a label map (the Pearson score is exercise 5.1, where it drives the filter)."""
 from __future__ import annotations
 
 import copy
@@ -200,59 +200,7 @@ def check_class_coverage(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
-def check_pearson_r(fn: Callable[..., Any]) -> Feedback:
-    """3.3: ``pearson_r(images, references)`` -> ``(N,)``: Pearson's r over all pixels of each
-    image and its reference (shapes ``(N, 1, H, W)`` and ``(N, H, W)``, as the notebook passes
-    them). Checked against ``np.corrcoef`` pair by pair (the test also holds
-    :func:`helpers.noise_map.pearson` to it);
-    names the cosine similarity (no centring), one mean for the whole batch, mixed n / n-1,
-    an unnormalised covariance and shapes that broadcast against each other."""
-    fb = Feedback("3.3", "Pearson's r with the standard image",
-                  hint="flatten both to (N, d), subtract each row's mean, then "
-                       "sum(a*b, 1) / sqrt(sum(a*a, 1) * sum(b*b, 1))")
-    if not_callable(fb, fn):
-        return fb
-    g = torch.Generator().manual_seed(7)
-    images = torch.rand(5, 1, 6, 6, generator=g)
-    scale = torch.tensor([1.0, 0.5, -1.0, 2.0, 0.2]).view(5, 1, 1)
-    references = scale * images[:, 0] + 0.3 * torch.rand(5, 6, 6, generator=g) + torch.arange(5.0).view(5, 1, 1)
-    a, b = images.reshape(5, -1).double().numpy(), references.reshape(5, -1).double().numpy()
-    expected = np.array([np.corrcoef(a[i], b[i])[0, 1] for i in range(5)])
-    ac, bc = a - a.mean(1, keepdims=True), b - b.mean(1, keepdims=True)
-    d = a.shape[1]
-    norm = lambda u, v: (u * v).sum(1) / np.sqrt((u * u).sum(1) * (v * v).sum(1))  # noqa: E731
-    mistakes = {
-        "the means are not subtracted: that is the cosine similarity, not Pearson's r "
-        "(subtract each image's own mean first)": norm(a, b),
-        "one mean for the whole batch was subtracted: centre each image by its own mean "
-        "(mean over its pixels, dim 1 after flattening)": norm(a - a.mean(), b - b.mean()),
-        f"a mean (divide by n) was mixed with torch.std's n - 1: r came out {d - 1}/{d} of the "
-        "right value; use the sums of the formula (or the same n on both sides)": expected * (d - 1) / d,
-        f"n - 1 and n are mixed the other way: r came out {d}/{d - 1} of the right value; use the "
-        "sums of the formula (or the same n on both sides)": expected * d / (d - 1),
-    }
-    with fb.attempt("pearson_r"):
-        got = fn(images.clone(), references.clone())
-        g_np = as_array(got)
-        if g_np is not None and g_np.ndim >= 2 and g_np.shape[:2] == (5, 5):
-            fb.fail(f"the result has shape {tuple(g_np.shape)}: images (N, 1, H, W) and references "
-                    "(N, H, W) broadcast against each other; flatten both to (N, H*W) first")
-            return fb
-        if g_np is not None and g_np.shape == (5,):
-            for problem, wrong in mistakes.items():
-                if np.allclose(g_np, wrong, atol=1e-5) and not np.allclose(g_np, expected, atol=1e-5):
-                    fb.fail(problem)
-                    return fb
-            if np.isfinite(g_np).all() and np.abs(g_np).max() > 1 + 1e-6:
-                fb.fail(f"r = {g_np[np.abs(g_np).argmax()]:.3g} is outside [-1, 1]: the covariance is not "
-                        "normalised; divide by sqrt(sum (a - mean a)^2 * sum (b - mean b)^2)")
-                return fb
-        fb.expect_array("pearson_r(images, references)", got, expected, atol=1e-5)
-    return fb
-
-
 EXERCISES: dict[str, Exercise] = {
     "3.1": Exercise(check_noise_to_labels, "noise_to_labels"),
     "3.2": Exercise(check_class_coverage, "class_coverage"),
-    "3.3": Exercise(check_pearson_r, "pearson_r"),
 }
