@@ -47,7 +47,9 @@ def time_notebook(nb: Path, profile: str, work: Path) -> float:
     cmd = [sys.executable, "-m", "papermill", str(nb), str(out), "-k", "python3", "--cwd", str(nb.parent),
            "-p", "PROFILE", profile, "-p", "SHOW_PROGRESS", "False", "--no-progress-bar"]
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        raise SystemExit(f"[bench] {nb.name} failed in {profile} (executed copy: {out}):\n{done.stderr[-3000:]}")
     return time.perf_counter() - t0
 
 
