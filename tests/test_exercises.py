@@ -86,3 +86,12 @@ def test_expect_array_names_the_mismatch():
     assert not fb.expect_array("x", torch.tensor([0.0, 0.5]), torch.zeros(2))
     assert "index (1,)" in fb.problems[-1] and "got 0.5" in fb.problems[-1]
     assert fb.expect_array("x", torch.zeros(2), torch.zeros(2))
+
+
+def test_name_mistake_records_the_first_match_only():
+    fb = Feedback("9.9", "demo")
+    mistakes = {"off by one": 4, "doubled": 6, "also doubled": 6}
+    assert not fb.name_mistake(mistakes, lambda wrong: wrong == 5)
+    assert fb.ok
+    assert fb.name_mistake(mistakes, lambda wrong: wrong == 6, prefix="f(3): ")
+    assert fb.problems == ["f(3): doubled"]

@@ -20,7 +20,7 @@ import math
 import traceback
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Callable, Literal, NamedTuple
+from typing import Any, Callable, Literal, Mapping, NamedTuple
 
 import numpy as np
 import torch
@@ -74,6 +74,16 @@ class Feedback:
         if not condition:
             self.fail(problem)
         return bool(condition)
+
+    def name_mistake(self, mistakes: Mapping[str, Any], matches: Callable[[Any], bool], prefix: str = "") -> bool:
+        """Record the first problem of ``mistakes`` (problem -> the answer that mistake gives)
+        whose answer ``matches`` the student's; return whether one did. This is how a check names
+        a common mistake instead of reporting only a numeric mismatch."""
+        for problem, wrong in mistakes.items():
+            if matches(wrong):
+                self.fail(prefix + problem)
+                return True
+        return False
 
     def expect_array(self, what: str, got: Any, expected: Any, *, atol: float = 1e-5,
                      rtol: float = 1e-4) -> bool:

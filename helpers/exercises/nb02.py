@@ -61,10 +61,8 @@ def check_convt_output_size(fn: Callable[..., Any]) -> Feedback:
             got.append(number)
         if got == expected:
             return fb
-        for problem, wrong in mistakes.items():
-            if got == wrong:
-                fb.fail(problem)
-                return fb
+        if fb.name_mistake(mistakes, lambda wrong: got == wrong):
+            return fb
         for case, g, e in zip(CONVT_CASES, got, expected):
             if g != e:
                 n, k, s, p = case
@@ -174,10 +172,9 @@ def check_lerp_midpoint_norm(fn: Callable[..., Any]) -> Feedback:
                 return fb
             if math.isclose(value, rms, rel_tol=1e-4) or math.isclose(value, mean, rel_tol=1e-4):
                 continue
-            for problem, wrong in mistakes.items():
-                if math.isclose(value, wrong(nz), rel_tol=1e-6):
-                    fb.fail(f"lerp_midpoint_norm({nz}) is {value:.4g}: {problem}")
-                    return fb
+            if fb.name_mistake(mistakes, lambda wrong: math.isclose(value, wrong(nz), rel_tol=1e-6),
+                               prefix=f"lerp_midpoint_norm({nz}) is {value:.4g}: "):
+                return fb
             fb.expect_number(f"lerp_midpoint_norm({nz})", value, rms)
             return fb
     return fb

@@ -198,10 +198,8 @@ def check_info_terms(fn: Callable[..., Any]) -> Feedback:
                 fb.fail(f"{what} should be a single number (a 0-dim tensor), got {type(term).__name__}"
                         + (f" of shape {tuple(term.shape)}" if hasattr(term, "shape") else ""))
                 continue
-            named = [p for p, wrong in mistakes.items() if abs(value - wrong) < 1e-5 and abs(value - expected) > 1e-5]
-            if named:
-                fb.fail(f"{what}: {named[0]}")
-            else:
+            if not (abs(value - expected) > 1e-5 and fb.name_mistake(
+                    mistakes, lambda wrong: abs(value - wrong) < 1e-5, prefix=f"{what}: ")):
                 fb.expect_number(what, value, expected, atol=1e-5)
         if fb.ok:
             for what, term, source in (("the categorical term", got[0], args[0]), ("the continuous term", got[1], args[2])):

@@ -61,10 +61,8 @@ def check_my_gradcam(fn: Callable[..., Any]) -> Feedback:
                     upsample_normalise(expected, tuple(expected.shape[-2:])),
             }
             if arr is not None:
-                for problem, wrong in mistakes.items():
-                    if _close(arr, wrong):
-                        fb.fail(problem)
-                        return fb
+                if fb.name_mistake(mistakes, lambda wrong: _close(arr, wrong)):
+                    return fb
             fb.expect_array(f"my_gradcam(acts, grads) for acts of shape {tuple(acts.shape)}", got, expected,
                             atol=1e-6)
             return fb
@@ -110,10 +108,8 @@ def check_normalise_maps(fn: Callable[..., Any]) -> Feedback:
             else:
                 fb.expect_array("normalise_maps of an all-zero map", arr[2], expected[2])
             return fb
-        for problem, wrong in mistakes.items():
-            if _close(arr[full], wrong[full]):
-                fb.fail(problem)
-                return fb
+        if fb.name_mistake(mistakes, lambda wrong: _close(arr[full], wrong[full])):
+            return fb
         fb.expect_array("normalise_maps(maps) on the maps that are not constant", arr[full], expected[full])
     return fb
 
@@ -170,10 +166,8 @@ def check_heat_on_strokes(fn: Callable[..., Any]) -> Feedback:
                 "the `threshold` argument is ignored (0.5 is used)":
                     share(images > 0.5),
             }
-            for problem, wrong in mistakes.items():
-                if _close(arr[full], wrong[full]):
-                    fb.fail(f"{what}: {problem}")
-                    return fb
+            if fb.name_mistake(mistakes, lambda wrong: _close(arr[full], wrong[full]), prefix=f"{what}: "):
+                return fb
             fb.expect_array(f"{what} on the maps that are not empty", arr[full], expected[full])
             return fb
     return fb
