@@ -45,7 +45,8 @@ class ToyEvaluator(nn.Module):
 
     def images(self, classes: torch.Tensor, seed: int) -> torch.Tensor:
         """Images whose features are ``centres[classes]`` plus N(0, SPREAD^2) noise."""
-        z = self.centres[classes] + SPREAD * torch.randn(len(classes), DIM, generator=torch.Generator().manual_seed(seed))
+        g = torch.Generator().manual_seed(seed)
+        z = self.centres[classes] + SPREAD * torch.randn(len(classes), DIM, generator=g)
         return self.images_at(z)
 
     def images_at(self, z: torch.Tensor) -> torch.Tensor:
