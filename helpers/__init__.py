@@ -2,7 +2,8 @@
 
 Thin, typed code that more than one notebook needs: parameters and runs (:mod:`.params`,
 :mod:`.run`), data (:mod:`.data`), models (:mod:`.models`), the one GAN training loop
-(:mod:`.train`), checkpoints (:mod:`.checkpoints`), sample-quality numbers
-(:mod:`.quality`) and plots (:mod:`.plots`).
+(:mod:`.train`), checkpoints (:mod:`.checkpoints`), sample-quality numbers without a
+classifier (:mod:`.quality`) and in an evaluator's features (:mod:`.metrics`), and plots
+(:mod:`.plots`).
 """
 __version__ = "0.1.0"
