@@ -22,6 +22,7 @@ from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier, pr
 from .codes import CodeGANConfig, CodeGANResult, load_or_train_code_gan
 from .data import Dataset, to_classifier, to_gan
 from .diagnostics import coverage
+from .metrics import floor_report, report_table, sample_report
 from .noise_map import angular_purity, class_shares, label_noise, per_sample_norm
 from .params import PROFILES, check_choice, check_int
 from .run import NotebookRun
@@ -120,6 +121,38 @@ def load_code_gan(run: NotebookRun, data: Dataset, cfg: CodeGANConfig, *, progre
     """The code GAN of ``cfg`` (artifact ``codegan_<kind>``): its checkpoint, or trained now."""
     return load_or_train_code_gan(cfg, to_gan(data.train.x), data.train.y, run.artifact_path(f"codegan_{cfg.kind}"),
                                   progress=progress, rebuild=rebuild)
+
+
+_EVALUATORS: dict[str, nn.Module] = {}
+
+
+def evaluator(dataset: str) -> nn.Module:
+    """The independent evaluator of ``dataset`` (:mod:`helpers.evaluator`), loaded once per kernel."""
+    from .evaluator import load_evaluator
+
+    if dataset not in _EVALUATORS:
+        _EVALUATORS[dataset] = load_evaluator(dataset)
+    return _EVALUATORS[dataset]
+
+
+def judge(run: NotebookRun, data: Dataset, sets: dict[str, torch.Tensor], *, n: int | None = None,
+          show: bool = True) -> dict[str, dict[str, Any]]:
+    """The independent evaluator's numbers (:func:`helpers.metrics.sample_report`) for each image
+    set in ``sets`` (floats in [0, 1]) against the real test images, beside the floor (real
+    training images against the same test images, same sizes): printed as one table and recorded
+    in the run's metrics under ``evaluator.<set>`` (``evaluator.floor`` for the floor).
+
+    Every set, the test images and the floor's training images are cut to ``n`` images (default:
+    the smallest set), drawn with the run's seed, so numbers of one run compare like with like."""
+    n = min(len(x) for x in sets.values()) if n is None else check_int("n", n, minimum=7)
+    model = evaluator(data.name)
+    real = to_classifier(data.test.x)
+    reports = {"floor": floor_report(model, to_classifier(data.train.x), real, n_max=n, seed=run.seed)}
+    reports.update({name: sample_report(model, x, real, n_max=n, seed=run.seed) for name, x in sets.items()})
+    if show:
+        print(report_table({k: v for k, v in reports.items() if k != "floor"}, floor=reports["floor"]))
+    run.record(evaluator={**run.metrics.get("evaluator", {}), **reports})
+    return reports
 
 
 def generator_in_mode(G: nn.Module, bn_mode: str) -> nn.Module:
@@ -275,6 +308,6 @@ def explore_noise(G: nn.Module, classifier: nn.Module, angle_deg: float, radius:
 __all__ = ["GAN_EPOCHS", "CLASSIFIER_EPOCHS", "BN_MODES", "NOISE_MAP_BN_MODE", "NOISE2_ARTIFACT",
            "NOISE2_SNAPSHOTS_PER_EPOCH", "SELECT_AFTER", "dcgan_config", "noise2_config", "criterion_gan_config",
            "classifier_config", "CODE_GAN_EPOCHS", "code_gan_config", "load_code_gan",
-           "load_classifier", "load_gan", "generator_in_mode", "NoiseLabels", "noise_label_config",
+           "load_classifier", "load_gan", "evaluator", "judge", "generator_in_mode", "NoiseLabels", "noise_label_config",
            "map_noise", "load_noise_labels", "score_snapshots", "select_snapshot", "load_snapshot_scores",
            "Noise2Map", "load_noise2_map", "explore_noise"]
