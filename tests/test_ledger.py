@@ -116,6 +116,10 @@ RULE_CASES = [
                 compared_classes=10, labeled_classes=10, labeled_diversity_eval_mean=0.6, msn_diversity_eval_mean=0.1,
                 targets_met={"labeled-noise precision >= 0.95 (the evaluator) over all ten digits": True}),
      dict(labeled_more_diverse=3)),
+    ("P9", dict(labeled_precision_eval_mean=0.96, msn_precision_eval_mean=0.99, labeled_more_diverse=10,
+                compared_classes=10, labeled_classes=10, labeled_diversity_eval_mean=0.6, msn_diversity_eval_mean=0.1,
+                targets_met={"labeled-noise precision >= 0.95 (the evaluator) over all ten digits": True}),
+     dict(labeled_precision_eval_mean=0.08, msn_precision_eval_mean=0.1)),   # both at chance: not "slightly less"
     ("P10a", dict(criterion_paper_first_half=0.8, criterion_paper_second_half=0.5,
                   criterion_paper_epoch_correlation=-0.8), dict(criterion_paper_second_half=0.9)),
     ("A1", dict(range_acc_right=0.98, range_acc_wrong=0.45, range_missing_classes_wrong=3),
