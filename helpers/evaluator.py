@@ -33,14 +33,17 @@ with ``make evaluator`` (both datasets) or ``python scripts/train_evaluator.py -
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .checkpoints import CheckpointError, load_checkpoint
+from .data import Images
 from .params import DATASETS, check_choice
 
 #: the committed checkpoints, one per dataset.
@@ -91,7 +94,7 @@ def rebuild_command(dataset: str) -> str:
     return f"`make evaluator` or `python scripts/train_evaluator.py --dataset {dataset}`"
 
 
-def load_evaluator_checkpoint(dataset: str, *, path: str | os.PathLike | None = None) -> dict:
+def load_evaluator_checkpoint(dataset: str, *, path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The evaluator checkpoint of ``dataset`` (``torch.load(..., weights_only=True)``): a dict with
     ``config`` (architecture, epochs, seed, training images, data source and sha256), ``state``
     (``model``: the state dict; ``test_accuracy``) and ``versions`` (torch's included).
@@ -124,7 +127,16 @@ def load_evaluator(dataset: str, *, path: str | os.PathLike | None = None) -> Ev
         raise CheckpointError(f"evaluator: checkpoint {path or evaluator_path(dataset)} does not fit "
                               f"EvaluatorNet ({type(exc).__name__}); rebuild it with "
                               f"{rebuild_command(dataset)}") from exc
-    return model.eval()
+    # channels-last memory: the same numbers (to 1e-7), about 30% faster convolutions on a CPU
+    return model.to(memory_format=torch.channels_last).eval()
+
+
+def images_sha256(images: Images) -> str:
+    """sha256 of the images' and labels' bytes: which training images, exactly (stored in the
+    checkpoint's config as ``data_sha256``)."""
+    h = hashlib.sha256(images.x.numpy().tobytes())
+    h.update(images.y.numpy().astype("uint8").tobytes())
+    return h.hexdigest()
 
 
 def check_images01(x01: torch.Tensor) -> None:
@@ -133,13 +145,15 @@ def check_images01(x01: torch.Tensor) -> None:
         shape = tuple(x01.shape) if torch.is_tensor(x01) else type(x01).__name__
         raise ValueError(f"the evaluator takes float images of shape (N, 1, 28, 28), not {shape} "
                          "(helpers.data.to_classifier converts uint8 or [-1, 1] images)")
-    if len(x01) and (x01.min() < 0 or x01.max() > 1):
+    if not ((x01 >= 0) & (x01 <= 1)).all():  # NaN fails too
         raise ValueError(f"the evaluator takes images in [0, 1], these span [{float(x01.min()):.3g}, "
                          f"{float(x01.max()):.3g}]; map generator output with helpers.data.to_classifier")
 
 
-def _batched(model: EvaluatorNet, x01: torch.Tensor, fn, width: int, batch_size: int) -> torch.Tensor:
-    """``fn(batch)`` over ``x01`` in batches, with ``model`` in eval mode; results on the CPU."""
+def _batched(model: EvaluatorNet, x01: torch.Tensor, fn: Callable[[torch.Tensor], torch.Tensor],
+             width: int, batch_size: int) -> torch.Tensor:
+    """``fn(batch)`` over ``x01`` in batches, with ``model`` in eval mode; results on the CPU.
+    Batches of a few hundred are fastest on a CPU (a larger one's activations leave the cache)."""
     check_images01(x01)
     model.eval()
     device = next(model.parameters()).device
@@ -148,12 +162,12 @@ def _batched(model: EvaluatorNet, x01: torch.Tensor, fn, width: int, batch_size:
 
 
 @torch.no_grad()
-def evaluator_probs(model: EvaluatorNet, x01: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+def evaluator_probs(model: EvaluatorNet, x01: torch.Tensor, batch_size: int = 200) -> torch.Tensor:
     """Softmax class probabilities ``(N, 10)`` of images in ``[0, 1]`` (``(N, 1, 28, 28)``)."""
     return _batched(model, x01, lambda x: F.softmax(model(x), 1), 10, batch_size)
 
 
 @torch.no_grad()
-def evaluator_features(model: EvaluatorNet, x01: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+def evaluator_features(model: EvaluatorNet, x01: torch.Tensor, batch_size: int = 200) -> torch.Tensor:
     """The 128-d features ``(N, 128)`` of images in ``[0, 1]`` (``(N, 1, 28, 28)``)."""
     return _batched(model, x01, model.features, model.n_features, batch_size)

@@ -15,8 +15,8 @@ from torch import nn
 
 from helpers.checkpoints import CheckpointError
 from helpers.classifier import PaperCNN
-from helpers.data import Images, evaluator_part, load_full_splits, to_classifier
-from helpers.evaluator import (EvaluatorNet, evaluator_features, evaluator_path, evaluator_probs,
+from helpers.data import Images, course_part, evaluator_part, load_full_splits, to_classifier
+from helpers.evaluator import (EvaluatorNet, evaluator_features, evaluator_path, evaluator_probs, images_sha256,
                                load_evaluator, load_evaluator_checkpoint)
 from helpers.models import count_parameters
 
@@ -85,17 +85,10 @@ def test_checkpoint_says_it_trained_on_the_evaluators_images_only(dataset):
 
 def test_the_recorded_training_images_are_images_50001_to_60000():
     """The sha256 in the checkpoint is that of evaluator_part, the images the course leaves out."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location(
-        "train_evaluator", Path(__file__).resolve().parent.parent / "scripts" / "train_evaluator.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
     train = full_splits("mnist")[0]
     want = load_evaluator_checkpoint("mnist")["config"]["data_sha256"]
-    assert script.images_sha256(evaluator_part(train)) == want
-    assert script.images_sha256(Images(train.x[:10_000], train.y[:10_000], "")) != want
+    assert images_sha256(evaluator_part(train)) == want
+    assert images_sha256(course_part(train)) != want
 
 
 def test_architecture_is_not_the_paper_cnn():
@@ -128,7 +121,7 @@ def test_corrupt_or_missing_checkpoint_names_the_file_and_the_fix(tmp_path):
 def test_images_outside_0_1_or_of_the_wrong_shape_raise():
     model = load_evaluator("mnist")
     x = torch.rand(4, 1, 28, 28)
-    for bad in (x * 2 - 1, x + 0.5):
+    for bad in (x * 2 - 1, x + 0.5, x.masked_fill(x > 0.99, float("nan"))):
         with pytest.raises(ValueError, match=r"\[0, 1\]"):
             evaluator_probs(model, bad)
         with pytest.raises(ValueError, match=r"\[0, 1\]"):
