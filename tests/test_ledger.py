@@ -94,22 +94,32 @@ NB06 = {"infogan_hungarian": 0.93, "infogan_identity": 0.2, "plain_hungarian": 0
 RULE_CASES = [
     ("P1", dict(fig2_zeroed_rms=0.1, fig2_halved_rms=0.05, fig2_unrelated_rms=0.4, fig2_zeroed_same_label=0.9,
                 fig2_halved_same_label=0.95), dict(fig2_zeroed_rms=0.3)),
-    ("P2", dict(nz2_classes_over_2pct=10, nz16_classes_over_2pct=10, nz100_classes_over_2pct=10,
-                range_missing_classes_wrong=5), dict(nz2_classes_over_2pct=5)),
+    ("P2", {**{f"nz{nz}_{k}": v for nz in (2, 16, 100) for k, v in
+               [("classes_over_2pct", 10), ("eval_classes_over_2pct", 10), ("label_agreement", 0.9)]},
+            "range_missing_classes_wrong": 5}, dict(nz2_eval_classes_over_2pct=5)),
     ("P3", dict(classifier_test_acc=0.99, n_test=10000, classifier_epochs=2), dict(classifier_test_acc=0.98)),
-    ("P4", dict(purity_final=0.95, coverage_final=10, coverage_last_snapshot=10, coverage_last_quarter_mean=10,
-                selected_epoch=20.0), dict(purity_final=0.6)),
+    ("P4", dict(evaluator_purity_selected=0.95, evaluator_coverage_selected=10, evaluator_coverage_last=10,
+                purity_final=0.95, coverage_final=10, coverage_last_snapshot=10, selected_epoch=20.0),
+     dict(evaluator_purity_selected=0.6)),
+    ("P4", dict(evaluator_purity_selected=0.95, evaluator_coverage_selected=10, evaluator_coverage_last=10,
+                purity_final=0.95, coverage_final=10, coverage_last_snapshot=10, selected_epoch=20.0),
+     dict(evaluator_purity_selected=1.0, evaluator_coverage_selected=1)),   # an untrained G: one label, purity 1
     ("P5", SCALE_OK, {"scale_per_sample_a2.0_pixel_diff": 0.1}),
     ("P6", dict(circle_distinct_labels=10, circle_label_changes=10, circle_radius_agreement_per_sample=1.0),
      dict(circle_distinct_labels=7)),
     ("P7", dict(knn_nz2_tsne=0.9, knn_nz16_tsne=0.5, knn_nz16_chance=0.1, knn_nz100_tsne=0.3, knn_nz100_chance=0.1),
      dict(knn_nz16_tsne=0.11)),
-    ("P8", dict(msn_precision_mean=0.99, msn_classes_precise=10, msn_classes=10, msn_diversity_mean=0.1),
-     dict(msn_classes_precise=8)),
-    ("P9", dict(labeled_precision_mean=0.96, msn_precision_mean=0.99, labeled_more_diverse=10, compared_classes=10,
-                labeled_classes=10, labeled_diversity_mean=0.6, msn_diversity_mean=0.1,
-                targets_met={"labeled-noise precision >= 0.95 after filtering": True}),
+    ("P8", dict(msn_precision_eval_mean=0.99, msn_classes_precise=10, msn_classes=10, msn_precise_map=10,
+                msn_precision_map_mean=1.0, msn_diversity_eval_mean=0.1),
+     dict(msn_classes_precise=4, msn_precision_eval_mean=0.6)),
+    ("P9", dict(labeled_precision_eval_mean=0.96, msn_precision_eval_mean=0.99, labeled_more_diverse=10,
+                compared_classes=10, labeled_classes=10, labeled_diversity_eval_mean=0.6, msn_diversity_eval_mean=0.1,
+                targets_met={"labeled-noise precision >= 0.95 (the evaluator) over all ten digits": True}),
      dict(labeled_more_diverse=3)),
+    ("P9", dict(labeled_precision_eval_mean=0.96, msn_precision_eval_mean=0.99, labeled_more_diverse=10,
+                compared_classes=10, labeled_classes=10, labeled_diversity_eval_mean=0.6, msn_diversity_eval_mean=0.1,
+                targets_met={"labeled-noise precision >= 0.95 (the evaluator) over all ten digits": True}),
+     dict(labeled_precision_eval_mean=0.08, msn_precision_eval_mean=0.1)),   # both at chance: not "slightly less"
     ("P10a", dict(criterion_paper_first_half=0.8, criterion_paper_second_half=0.5,
                   criterion_paper_epoch_correlation=-0.8), dict(criterion_paper_second_half=0.9)),
     ("A1", dict(range_acc_right=0.98, range_acc_wrong=0.45, range_missing_classes_wrong=3),
@@ -134,7 +144,7 @@ RULE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("claim_id,passing,failing", RULE_CASES, ids=[c[0] for c in RULE_CASES])
+@pytest.mark.parametrize("claim_id,passing,failing", RULE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(RULE_CASES)])
 def test_rule_decides_both_ways(claim_id, passing, failing):
     values = {k: v for k, v in passing.items() if k in CLAIMS[claim_id].keys}
     assert set(values) == set(CLAIMS[claim_id].keys), "the case must give every declared key"
@@ -144,10 +154,15 @@ def test_rule_decides_both_ways(claim_id, passing, failing):
 
 CAVEAT_CASES = [
     ("P1", dict(fig2_zeroed_same_label=0.7)),
-    ("P4", dict(coverage_last_snapshot=5)),
+    ("P2", dict(nz16_eval_classes_over_2pct=9)),
+    ("P2", dict(nz100_label_agreement=0.6)),
+    ("P4", dict(evaluator_coverage_last=5)),
+    ("P4", dict(evaluator_coverage_selected=9)),
+    ("P8", dict(msn_classes_precise=7)),
     ("P5", {"scale_eval_a2.0_label_agreement": 0.8}),
     ("P6", dict(circle_label_changes=14)),
-    ("P9", dict(labeled_classes=5)),
+    ("P9", dict(labeled_classes=9)),
+    ("P9", {"targets_met": {"labeled-noise precision >= 0.95 (the evaluator) over all ten digits": False}}),
     ("P10a", dict(criterion_paper_epoch_correlation=-0.3)),
     ("S2", {"conv_pca_frechet": 4.0}),
     ("I1", {"infogan_identity": 0.92}),
@@ -155,7 +170,7 @@ CAVEAT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("claim_id,overrides", CAVEAT_CASES, ids=[c[0] for c in CAVEAT_CASES])
+@pytest.mark.parametrize("claim_id,overrides", CAVEAT_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CAVEAT_CASES)])
 def test_rule_gives_a_caveat(claim_id, overrides):
     passing = next(p for c, p, _ in RULE_CASES if c == claim_id)
     values = {k: v for k, v in {**passing, **overrides}.items() if k in CLAIMS[claim_id].keys}
@@ -163,11 +178,16 @@ def test_rule_gives_a_caveat(claim_id, overrides):
 
 
 def test_criterion_as_loss_is_at_best_a_caveat():
-    ok = dict(plain_coverage_mean_2nd_half=6.0, crit_coverage_mean_2nd_half=8.0, plain_pca_frechet=20.0,
-              crit_pca_frechet=19.0)
+    """P10b reads the evaluator: more digits (or a clearly lower FD) without losing either, beside an untrained G."""
+    ok = {"evaluator.plain.fd": 40.0, "evaluator.criterion.fd": 38.0, "evaluator.untrained.fd": 900.0,
+          "evaluator.floor.fd": 1.0, "evaluator.plain.classes_covered": 8, "evaluator.criterion.classes_covered": 9}
+    assert set(ok) == set(CLAIMS["P10b"].keys)
     assert _ok("P10b", ok) == ledger.CAVEAT
-    assert _ok("P10b", {**ok, "crit_pca_frechet": 30.0}) == ledger.FAILS
-    assert _ok("P10b", {**ok, "crit_coverage_mean_2nd_half": 5.0}) == ledger.FAILS
+    assert _ok("P10b", {**ok, "evaluator.criterion.classes_covered": 8, "evaluator.criterion.fd": 30.0}) == ledger.CAVEAT
+    assert _ok("P10b", {**ok, "evaluator.criterion.fd": 50.0}) == ledger.FAILS          # costs quality
+    assert _ok("P10b", {**ok, "evaluator.criterion.classes_covered": 7}) == ledger.FAILS  # loses a digit
+    assert _ok("P10b", {**ok, "evaluator.criterion.classes_covered": 8}) == ledger.FAILS  # changes nothing clearly
+    assert _ok("P10b", {**ok, "evaluator.untrained.fd": 39.0}) == ledger.FAILS          # no better than untrained
 
 
 def test_committed_rules_match_the_notebooks_own_targets():
