@@ -33,7 +33,7 @@ GAN_EPOCHS = {"smoke": 8, "teach": 20, "paper": 20}
 #: classifier training epochs per profile (with augmentation; see helpers.classifier).
 CLASSIFIER_EPOCHS = {"smoke": 8, "teach": 30, "paper": 10}
 #: InfoGAN / ACGAN / plain code-GAN training epochs per profile (notebook 06).
-CODE_GAN_EPOCHS = {"smoke": 10, "teach": 20, "paper": 20}
+CODE_GAN_EPOCHS = {"smoke": 20, "teach": 20, "paper": 20}
 #: how a generator's BatchNorm normalises when we map its noise: "per-sample" (each sample by
 #: its own statistics, how the authors ran it) or "eval" (the running statistics).
 BN_MODES = ("per-sample", "eval")

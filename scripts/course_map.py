@@ -52,9 +52,10 @@ NOTEBOOKS: dict[str, tuple[str, str]] = {
     "06_infogan_acgan": (
         "InfoGAN (mutual-information term, objective beside its code lines) and ACGAN against a plain GAN with "
         "the same generator and budget; the InfoGAN paper's code grids; the categorical code as a clusterer "
-        "(Hungarian matching, judged by 03's classifier) vs the requested-digit accuracy; what the continuous "
+        "(Hungarian matching, judged by the independent evaluator) vs the requested-digit accuracy; sample quality "
+        "by the evaluator (FD, precision/recall beside the floor and an untrained generator); what the continuous "
         "codes control, from image moments (slant, width, stroke thickness); Q reading the code back; a code panel",
-        "03's classifier (trained here if missing)"),
+        "— (judged by the evaluator)"),
     "07_gradcam_discriminator": (
         "Grad-CAM and Grad-CAM++ written out (equations in the code), checked against captum and grad-cam, on "
         "the discriminator with the conv and the fc head; the attention for \"fake\" and for \"real\" on real "

@@ -298,7 +298,8 @@ def rule_sanity(m: Metrics) -> Verdict:
 
 
 def rule_infogan(m: Metrics) -> Verdict:
-    """002: InfoGAN's categorical code groups digits (notebook target met) in a permuted order."""
+    """002: InfoGAN's categorical code groups digits (notebook target met) in a permuted order (labels:
+    the independent evaluator's)."""
     if not m["targets_met.infogan_hungarian"]:
         if m["infogan_hungarian"] > m["plain_hungarian"] + 0.1:
             return CAVEAT, "the code groups digits better than a plain GAN's, but below the notebook's target"
@@ -309,7 +310,8 @@ def rule_infogan(m: Metrics) -> Verdict:
 
 
 def rule_acgan(m: Metrics) -> Verdict:
-    """002: with labels ACGAN draws the requested digit (notebook target: identity accuracy >= 0.95)."""
+    """002: with labels ACGAN draws the requested digit (notebook target: identity accuracy >= 0.95, by the
+    independent evaluator's labels)."""
     if m["targets_met.acgan_identity"]:
         return HOLDS, "the requested digit, in order"
     if m["acgan_identity"] >= 0.8:
@@ -488,13 +490,15 @@ CLAIMS: tuple[Claim, ...] = (
           ("infogan_hungarian", "infogan_identity", "plain_hungarian", "untrained_hungarian",
            "targets_met.infogan_hungarian"),
           lambda m: (f"code as clusterer {pct(m['infogan_hungarian'])} (best mapping) vs {pct(m['infogan_identity'])} "
-                     f"(code k = digit k); plain GAN {pct(m['plain_hungarian'])}, untrained {pct(m['untrained_hungarian'])}"),
+                     f"(code k = digit k), by the evaluator; plain GAN {pct(m['plain_hungarian'])}, untrained "
+                     f"{pct(m['untrained_hungarian'])}"),
           rule_infogan),
     Claim("I2", "InfoGAN/ACGAN report (002)",
           "with labels (ACGAN) the order is right",
           NB06, ("fig2_code_grids.png", "code_vs_class_tables.png"),
           ("acgan_identity", "acgan_hungarian", "targets_met.acgan_identity"),
-          lambda m: f"requested digit drawn {pct(m['acgan_identity'])} (best mapping {pct(m['acgan_hungarian'])})",
+          lambda m: (f"requested digit drawn {pct(m['acgan_identity'])} by the evaluator (best mapping "
+                     f"{pct(m['acgan_hungarian'])})"),
           rule_acgan),
     Claim("I3", "InfoGAN/ACGAN report (002), InfoGAN paper",
           "the continuous codes capture rotation (slant) and width",
