@@ -28,12 +28,16 @@ from .params import PROFILES, check_choice, check_int
 from .run import NotebookRun
 from .train import GANConfig, GANResult, generate, load_or_train_gan, sample_noise
 
+# Budgets. `smoke` trains on 2,000 images, `teach` and `paper` on all 50,000 of the course's
+# part of MNIST (helpers.data). `teach` keeps the number of images a model sees that the
+# course's earlier 5,000-image teach runs had (20 epochs of 5,000 = 2 epochs of 50,000): the same
+# minutes on a laptop CPU, ten times as many distinct digits. `paper` uses the paper's epochs.
 #: GAN training epochs per profile (the paper trained its DCGAN for 20 epochs).
-GAN_EPOCHS = {"smoke": 8, "teach": 20, "paper": 20}
+GAN_EPOCHS = {"smoke": 8, "teach": 2, "paper": 20}
 #: classifier training epochs per profile (with augmentation; see helpers.classifier).
-CLASSIFIER_EPOCHS = {"smoke": 8, "teach": 30, "paper": 10}
+CLASSIFIER_EPOCHS = {"smoke": 8, "teach": 3, "paper": 10}
 #: InfoGAN / ACGAN / plain code-GAN training epochs per profile (notebook 06).
-CODE_GAN_EPOCHS = {"smoke": 20, "teach": 20, "paper": 20}
+CODE_GAN_EPOCHS = {"smoke": 20, "teach": 2, "paper": 20}
 #: how a generator's BatchNorm normalises when we map its noise: "per-sample" (each sample by
 #: its own statistics, how the authors ran it) or "eval" (the running statistics).
 BN_MODES = ("per-sample", "eval")
@@ -41,8 +45,12 @@ BN_MODES = ("per-sample", "eval")
 NOISE_MAP_BN_MODE = "per-sample"
 #: artifact name of the 2-dim-noise generator (notebooks 03-05).
 NOISE2_ARTIFACT = "dcgan_nz2"
-#: generator snapshots saved per epoch for the 2-dim-noise generator (the paper: 10).
-NOISE2_SNAPSHOTS_PER_EPOCH = 10
+#: generator snapshots saved per epoch for the 2-dim-noise generator, per profile (the paper: 10
+#: per epoch over 20 epochs; `teach` saves 100 over its 2 epochs: scoring them is most of 03's time).
+NOISE2_SNAPSHOTS_PER_EPOCH = {"smoke": 10, "teach": 50, "paper": 10}
+#: fixed-noise sample frames per epoch of the course's DCGANs (notebook 02's "samples across
+#: epochs" and its GIF): `teach` trains 2 epochs only, so 10 frames per epoch make 21 in all.
+DCGAN_SAMPLES_PER_EPOCH = {"smoke": 1, "teach": 10, "paper": 1}
 #: snapshots before this fraction of training are not candidates for the final map.
 SELECT_AFTER = 0.5
 
@@ -54,16 +62,18 @@ def _pick(table: dict[str, Any], profile: str) -> Any:
 
 def dcgan_config(profile: str, seed: int, data: Dataset, *, nz: int = 100, d_head: str = "conv",
                  snapshots_per_epoch: int = 0) -> GANConfig:
-    """The course's DCGAN (notebook 02): width 32, batch 32, Adam 2e-4, beta1 0.5, normal noise."""
+    """The course's DCGAN (notebook 02): width 32, batch 32, Adam 2e-4, beta1 0.5, normal noise
+    (fixed-noise samples :data:`DCGAN_SAMPLES_PER_EPOCH` times an epoch)."""
     return GANConfig(arch="dcgan", nz=nz, width=32, d_head=d_head, noise="normal",
                      epochs=_pick(GAN_EPOCHS, profile), batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.5,
-                     snapshots_per_epoch=snapshots_per_epoch, seed=seed, dataset=data.name,
+                     snapshots_per_epoch=snapshots_per_epoch,
+                     samples_per_epoch=_pick(DCGAN_SAMPLES_PER_EPOCH, profile), seed=seed, dataset=data.name,
                      n_train=len(data.train), data_source=data.train.source)
 
 
 def noise2_config(profile: str, seed: int, data: Dataset) -> GANConfig:
-    """The 2-dim-noise generator: the course's DCGAN with ``nz=2``, 10 snapshots per epoch."""
-    return dcgan_config(profile, seed, data, nz=2, snapshots_per_epoch=NOISE2_SNAPSHOTS_PER_EPOCH)
+    """The 2-dim-noise generator: the course's DCGAN with ``nz=2`` and its snapshots."""
+    return dcgan_config(profile, seed, data, nz=2, snapshots_per_epoch=_pick(NOISE2_SNAPSHOTS_PER_EPOCH, profile))
 
 
 def classifier_config(profile: str, seed: int, data: Dataset) -> ClassifierConfig:
@@ -307,7 +317,7 @@ def explore_noise(G: nn.Module, classifier: nn.Module, angle_deg: float, radius:
 
 
 __all__ = ["GAN_EPOCHS", "CLASSIFIER_EPOCHS", "BN_MODES", "NOISE_MAP_BN_MODE", "NOISE2_ARTIFACT",
-           "NOISE2_SNAPSHOTS_PER_EPOCH", "SELECT_AFTER", "dcgan_config", "noise2_config", "criterion_gan_config",
+           "NOISE2_SNAPSHOTS_PER_EPOCH", "DCGAN_SAMPLES_PER_EPOCH", "SELECT_AFTER", "dcgan_config", "noise2_config", "criterion_gan_config",
            "classifier_config", "CODE_GAN_EPOCHS", "code_gan_config", "load_code_gan",
            "load_classifier", "load_gan", "evaluator", "judge", "generator_in_mode", "NoiseLabels", "noise_label_config",
            "map_noise", "load_noise_labels", "score_snapshots", "select_snapshot", "load_snapshot_scores",

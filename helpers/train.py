@@ -7,8 +7,8 @@ Each step is the standard non-saturating GAN update (Goodfellow et al. 2014)::
 
 The loop records, per iteration, both losses and the mean D(x) and D(G(z)) (the
 probabilities D gives real and fake images, before its update), keeps generator snapshots
-at a configurable number per epoch, and the images of a fixed noise batch after every
-epoch ("samples across epochs").
+at a configurable number per epoch, and the images of a fixed noise batch a configurable
+number of times per epoch, after every epoch by default ("samples across epochs").
 """
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ class GANConfig:
     beta1: float = 0.5
     optimizer: str = "adam"
     snapshots_per_epoch: int = 0
+    samples_per_epoch: int = 1
     seed: int = 0
     dataset: str = "mnist"
     n_train: int = 0
@@ -68,6 +69,7 @@ class GANConfig:
         check_float("beta1", self.beta1, minimum=0.0)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_int("snapshots_per_epoch", self.snapshots_per_epoch, minimum=0)
+        check_int("samples_per_epoch", self.samples_per_epoch, minimum=1)
         check_int("seed", self.seed, minimum=0)
         check_float("g_extra_weight", self.g_extra_weight, minimum=0.0)
         if self.g_extra_weight > 0 and not self.g_extra:
@@ -93,6 +95,16 @@ class GANResult:
         n = len(self.history["loss_d"])
         return max(1, n // max(1, self.config.epochs))
 
+    @property
+    def sample_epochs(self) -> list[float]:
+        """The (fractional) epoch of each frame of ``fixed_samples``: 0.0 before training, then
+        ``samples_per_epoch`` frames per epoch, evenly spaced, the last one at the epoch's end."""
+        if self.config.epochs == 0:
+            return [0.0]
+        iters = self.iters_per_epoch
+        return [0.0] + [epoch + i / iters for epoch in range(self.config.epochs)
+                        for i in evenly(iters, self.config.samples_per_epoch)]
+
     def snapshot_generator(self, index: int) -> nn.Module:
         """A copy of G with the weights of snapshot ``index`` (in eval mode)."""
         G = build_models(self.config)[0]
@@ -110,6 +122,12 @@ def sample_noise(n: int, nz: int, kind: str = "normal", *,
     if kind == "normal":
         return torch.randn(n, nz, generator=generator, device=device)
     return torch.rand(n, nz, generator=generator, device=device) * 2 - 1
+
+
+def evenly(iters: int, per_epoch: int) -> list[int]:
+    """The iterations (1..``iters``) after which to act ``per_epoch`` times an epoch, evenly spaced,
+    the last one at the epoch's end; none when ``per_epoch`` is 0."""
+    return sorted({max(1, round(iters * (k + 1) / per_epoch)) for k in range(per_epoch)})
 
 
 def build_models(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
@@ -174,11 +192,12 @@ def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
     fixed_noise = sample_noise(N_FIXED, cfg.nz, cfg.noise, generator=torch.Generator().manual_seed(cfg.seed + 2))
 
     iters = len(images) // cfg.batch_size
-    if cfg.snapshots_per_epoch > iters:
-        raise ValueError(f"snapshots_per_epoch={cfg.snapshots_per_epoch} is not allowed: an epoch has only "
-                         f"{iters} iterations (N images // batch_size), so it must be <= {iters}")
-    snap_at = sorted({max(1, round(iters * (k + 1) / cfg.snapshots_per_epoch))
-                      for k in range(cfg.snapshots_per_epoch)}) if cfg.snapshots_per_epoch else []
+    for name in ("snapshots_per_epoch", "samples_per_epoch"):
+        if getattr(cfg, name) > iters:
+            raise ValueError(f"{name}={getattr(cfg, name)} is not allowed: an epoch has only "
+                             f"{iters} iterations (N images // batch_size), so it must be <= {iters}")
+    snap_at = evenly(iters, cfg.snapshots_per_epoch)
+    sample_at = set(evenly(iters, cfg.samples_per_epoch))
     keys = ("loss_d", "loss_g", "d_real", "d_fake")
     hist = {k: torch.zeros(cfg.epochs * iters) for k in keys}
     snapshots: list[dict[str, Any]] = []
@@ -219,10 +238,11 @@ def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
             if i + 1 in snap_at:
                 snapshots.append({"epoch": epoch + (i + 1) / iters,
                                   "state": {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}})
+            if i + 1 in sample_at:
+                samples.append(generate(G, fixed_noise))
             if progress and (step % 20 == 0 or step == bar.total):
                 bar.set_postfix(epoch=epoch + 1, loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}")
             bar.update(1)
-        samples.append(generate(G, fixed_noise))
     bar.close()
     return GANResult(cfg, G.cpu().eval(), D.cpu().eval(), hist, snapshots, fixed_noise, torch.stack(samples))
 

@@ -84,6 +84,20 @@ def _case(claim_id: str, **overrides: Any) -> dict[str, Any]:
 
 SCALE_OK = {f"scale_{mode}_a{a}_{k}": (1.0 if k == "label_agreement" else 1e-4)
             for mode in ("per_sample", "eval") for a in ledger.SCALES for k in ("label_agreement", "pixel_diff")}
+NB01 = "01_vanilla_gan_and_pca"
+
+
+def EV(model: str, fd: float, coverage: float, sure: float, notebook: str = "", n: int = 5000) -> dict[str, Any]:
+    """Synthetic evaluator numbers of one image set, under the keys the ledger reads (precision, which
+    never decides, at 1: what uniform noise gets)."""
+    pre = f"{notebook}/evaluator.{model}." if notebook else f"evaluator.{model}."
+    return {pre + "fd": fd, pre + "coverage": coverage, pre + "sure_share": sure, pre + "precision": 1.0,
+            pre + "n_fake": n}
+
+
+FLOOR = EV("floor", 1.0, 0.75, 0.99)
+S2_OK = {**EV("conv", 10.0, 0.6, 0.8), **FLOOR, **EV("mlp_gan", 30.0, 0.4, 0.6, NB01),
+         "seed": 0, "n_eval": 10000, f"{NB01}/seed": 0, f"{NB01}/n_eval": 10000}
 NB06 = {"infogan_hungarian": 0.93, "infogan_identity": 0.2, "plain_hungarian": 0.5, "untrained_hungarian": 0.2,
         "targets_met.infogan_hungarian": True, "acgan_identity": 0.97, "acgan_hungarian": 0.97,
         "targets_met.acgan_identity": True, "plain_max_abs_rho": 0.2,
@@ -124,14 +138,12 @@ RULE_CASES = [
                   criterion_paper_epoch_correlation=-0.8), dict(criterion_paper_second_half=0.9)),
     ("A1", dict(range_acc_right=0.98, range_acc_wrong=0.45, range_missing_classes_wrong=3),
      dict(range_acc_wrong=0.97)),
-    ("S1", dict(fd_gan=2.0, fd_pca_uniform=9.0, hist_gan=0.03, hist_pca_uniform=0.08),
-     dict(fd_gan=10.0, hist_gan=0.1)),
-    ("S2", {"conv_nn_distance": 0.2, "conv_pca_frechet": 2.0, "conv_pixel_hist": 0.01,
-            "01_vanilla_gan_and_pca/nn_gan": 0.3, "01_vanilla_gan_and_pca/fd_gan": 3.0,
-            "01_vanilla_gan_and_pca/hist_gan": 0.03}, {"conv_nn_distance": 0.4, "conv_pca_frechet": 4.0}),
+    ("S1", {**EV("mlp_gan", 20.0, 0.5, 0.7), **EV("pca_uniform", 80.0, 0.1, 0.2), **FLOOR},
+     EV("mlp_gan", 75.0, 0.5, 0.22)),
+    ("S2", S2_OK, EV("conv", 28.0, 0.6, 0.8)),              # within 10% of the MLP GAN's FD
     ("O1", dict(interp_step_rms=0.1, interp_ends_rms=0.7, midpoint_norm_lerp=7.0, midpoint_norm_slerp=10.0),
      dict(interp_step_rms=0.6)),
-    ("B1", dict(conv_pca_frechet=3.0, fc_pca_frechet=2.0), dict(fc_pca_frechet=2.9)),
+    ("B1", {**EV("conv", 30.0, 0.5, 0.7), **EV("fc", 20.0, 0.5, 0.7)}, EV("fc", 28.0, 0.5, 0.7)),
     ("B2", {"looks_at.conv": "background", "looks_at.fc": "background", "shares.conv.fake.fake.gradcam": 0.05,
             "shares.fc.fake.fake.gradcam": 0.05, "stroke_area.conv": 0.13, "stroke_area.fc": 0.13},
      {"looks_at.conv": "strokes", "looks_at.fc": "neither"}),
@@ -164,7 +176,10 @@ CAVEAT_CASES = [
     ("P9", dict(labeled_classes=9)),
     ("P9", {"targets_met": {"labeled-noise precision >= 0.95 (the evaluator) over all ten digits": False}}),
     ("P10a", dict(criterion_paper_epoch_correlation=-0.3)),
-    ("S2", {"conv_pca_frechet": 4.0}),
+    ("S1", EV("mlp_gan", 20.0, 0.5, 0.22)),                 # FD clearly lower, sure share not clearly higher
+    ("S1", EV("mlp_gan", 75.0, 0.5, 0.7)),                  # sure share clearly higher, FD not clearly lower
+    ("S2", EV("conv", 10.0, 0.3, 0.8)),                     # FD clearly lower, coverage lower
+    ("B1", EV("fc", 20.0, 0.5, 0.6)),                       # FD clearly lower, sure share lower
     ("I1", {"infogan_identity": 0.92}),
     ("I3", {"continuous_controls.c3": {"measure": "width", "rho": 0.1}}),
 ]
@@ -175,6 +190,15 @@ def test_rule_gives_a_caveat(claim_id, overrides):
     passing = next(p for c, p, _ in RULE_CASES if c == claim_id)
     values = {k: v for k, v in {**passing, **overrides}.items() if k in CLAIMS[claim_id].keys}
     assert _ok(claim_id, values) == ledger.CAVEAT
+
+
+def test_dcgan_vs_mlp_needs_comparable_runs():
+    """S2 compares two notebooks' evaluator numbers: only with the same seed, samples and test images."""
+    values = {k: v for k, v in S2_OK.items() if k in CLAIMS["S2"].keys}
+    assert _ok("S2", values) == ledger.HOLDS
+    for key, other in ((f"{NB01}/seed", 1), (f"{NB01}/n_eval", 1000), (f"{NB01}/evaluator.mlp_gan.n_fake", 500)):
+        verdict, reason = CLAIMS["S2"].rule(ledger.Metrics({**values, key: other}, "S2"))
+        assert verdict == ledger.FAILS and "not comparable" in reason, key
 
 
 def test_criterion_as_loss_is_at_best_a_caveat():

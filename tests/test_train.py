@@ -77,6 +77,7 @@ def test_gan_config_defaults_are_valid_and_plain():
     ({"batch_size": 0}, ["batch_size", ">= 1"]),
     ({"width": 0}, ["width", ">= 1"]),
     ({"snapshots_per_epoch": -2}, ["snapshots_per_epoch", ">= 0"]),
+    ({"samples_per_epoch": 0}, ["samples_per_epoch", ">= 1"]),
     ({"lr_g": 0.0}, ["lr_g", "> 0.0"]),
     ({"lr_d": -1e-3}, ["lr_d", "> 0.0"]),
     ({"beta1": -0.5}, ["beta1", ">= 0.0"]),
@@ -228,6 +229,33 @@ def test_fixed_samples(trained):
     torch.testing.assert_close(trained.fixed_samples[-1], generate(trained.G, trained.fixed_noise),
                                atol=1e-5, rtol=0)
     assert not torch.allclose(trained.fixed_samples[0], trained.fixed_samples[-1])
+
+
+def test_samples_per_epoch(trained, images):
+    # the default, one frame per epoch, stamped at whole epochs
+    assert trained.config.samples_per_epoch == 1
+    assert trained.sample_epochs == pytest.approx([0.0, 1.0, 2.0])
+    # four frames per epoch, evenly: the frames at whole epochs are those of one per epoch, and
+    # the frames in between change nothing about the training
+    res = train_gan(tiny_config(samples_per_epoch=4), images, progress=False, device=CPU)
+    assert res.fixed_samples.shape == (1 + 2 * 4, 64, 1, 28, 28)
+    assert res.sample_epochs == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0])
+    torch.testing.assert_close(res.fixed_samples[::4], trained.fixed_samples, atol=0, rtol=0)
+    assert_state_dicts_equal(res.G.state_dict(), trained.G.state_dict())
+    assert not torch.allclose(res.fixed_samples[1], res.fixed_samples[2])
+    # uneven: 3 iterations, 2 frames -> after iterations 2 and 3 (round(1.5) = 2)
+    uneven = train_gan(tiny_config(epochs=1, samples_per_epoch=2), images[:100], progress=False, device=CPU)
+    assert uneven.sample_epochs == pytest.approx([0.0, 2 / 3, 1.0]) and len(uneven.fixed_samples) == 3
+    with pytest.raises(ValueError, match=rf"samples_per_epoch={ITERS + 1}.*<= {ITERS}"):
+        train_gan(tiny_config(samples_per_epoch=ITERS + 1, epochs=1), images, progress=False, device=CPU)
+
+
+def test_sample_epochs_survive_the_checkpoint(images, tmp_path):
+    cfg = tiny_config(epochs=1, samples_per_epoch=2)
+    first = load_or_train_gan(cfg, images, tmp_path / "g.pt", progress=False)
+    second = load_or_train_gan(cfg, images, tmp_path / "g.pt", progress=False)
+    assert second.loaded_from and second.sample_epochs == first.sample_epochs == pytest.approx([0.0, 0.5, 1.0])
+    assert len(second.fixed_samples) == 3
 
 
 def test_training_changes_weights_and_models_come_back_on_cpu_in_eval(trained):
