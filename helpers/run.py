@@ -97,7 +97,7 @@ class NotebookRun:
         seed_everything(self.seed)
         self.device = pick_device()
         self.metrics = {"notebook": self.notebook, "profile": self.profile,
-                        "seed": self.seed, "dataset": self.dataset}
+                        "seed": self.seed, "dataset": self.dataset, "torch": str(torch.__version__)}
 
     @property
     def variant(self) -> str:

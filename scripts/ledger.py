@@ -597,6 +597,7 @@ def provenance(claim: Claim, profile: str, loader: Callable[[str, str], dict[str
     out = {k: lookup(own, k, f"{claim.notebook}/metrics.json ({profile})") for k in ("profile", "seed", "dataset")}
     out.update({k: lookup(data, k, f"{by}/metrics.json ({profile})") for k in ("data_source", "n_train")})
     out["data_recorded_by"] = by
+    out["torch"] = own.get("torch", "not recorded")  # the build: the same seed gives other numbers on another
     return out
 
 
@@ -648,7 +649,8 @@ def render(rows: list[dict[str, Any]]) -> str:
         prov = "—" if run is None else (f"{run['profile']} · seed {run['seed']} · {run['dataset']}: {run['data_source']}, "
                                         f"{run['n_train']:,} training images"
                                         + ("" if run["data_recorded_by"] == r["notebook"] else
-                                           f" (as recorded by {run['data_recorded_by'][:2]})"))
+                                           f" (as recorded by {run['data_recorded_by'][:2]})")
+                                        + f" · torch {run.get('torch', 'not recorded')}")
         lines.append(f"| {r['id']} | {_cell(r['claim'])} ({_cell(r['source'])}; notebook {r['notebook'][:2]}) | {figs} | "
                      f"{_cell(r['measured'])} | {_cell(prov)} | **{r['verdict']}**: {_cell(r['reason'])} |")
     counts = Counter(r["verdict"] for r in rows)

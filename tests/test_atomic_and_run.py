@@ -156,7 +156,7 @@ def test_start_run_accepts_numpy_seed_and_fills_metrics():
     assert isinstance(run, NotebookRun)
     assert run.seed == 3 and type(run.seed) is int
     assert run.metrics == {"notebook": "01_nb", "profile": "smoke", "seed": 3,
-                           "dataset": "fashion-mnist"}
+                           "dataset": "fashion-mnist", "torch": str(torch.__version__)}
     assert isinstance(run.device, torch.device)
     assert run.device.type in ("cpu", "cuda", "mps")
 

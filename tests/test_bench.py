@@ -33,9 +33,9 @@ def test_authors_dcgan_matches_the_notes():
 
 def test_sector_times_follow_the_throughput():
     rows = bench.sector_times(ips_ours=1000.0, ips_authors=100.0)
-    assert rows[0]["seconds"] == pytest.approx(20 * 4992 / 1000, abs=0.05)      # train_gan drops the last incomplete batch
+    assert rows[0]["seconds"] == pytest.approx(2 * 49984 / 1000, abs=0.05)      # train_gan drops the last incomplete batch
     assert rows[1]["seconds"] == pytest.approx(12 * 60000 / 100, abs=0.05)
-    assert rows[2]["times_ours"] == pytest.approx(12 * 5000 / 100 / rows[0]["seconds"], abs=0.05)
+    assert rows[2]["times_ours"] == pytest.approx(2 * 50000 / 100 / rows[0]["seconds"], abs=0.05)
 
 
 def test_skip_notebooks_keeps_earlier_timings(tmp_path):
