@@ -74,6 +74,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+class SavedFile(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath, as Path() is here
+    """The path of a saved figure: a normal :class:`~pathlib.Path` that a notebook cell shows as one
+    short line relative to the figures folder, not as ``PosixPath('/home/.../x.png')``."""
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython's display of a cell's last value
+        try:
+            shown = self.relative_to(figures_root()).as_posix()
+        except ValueError:
+            shown = self.name
+        p.text(f"saved {shown} (in the figures folder)")
+
+
 @dataclass
 class NotebookRun:
     """The validated parameters of one notebook execution and where its outputs go.
@@ -127,7 +139,7 @@ class NotebookRun:
             raise ValueError(f"figure name={name!r} must be a plain name without '/' or '.png'")
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-        path = self.figures_dir / f"{name}.png"
+        path = SavedFile(self.figures_dir / f"{name}.png")
         atomic_write_bytes(path, buf.getvalue())
         return path
 
@@ -145,7 +157,7 @@ class NotebookRun:
         buf = io.BytesIO()
         images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
                        duration=ms_per_frame, loop=0)
-        path = self.figures_dir / f"{name}.gif"
+        path = SavedFile(self.figures_dir / f"{name}.gif")
         atomic_write_bytes(path, buf.getvalue())
         return path
 

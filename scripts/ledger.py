@@ -194,14 +194,15 @@ def rule_labeled(m: Metrics) -> Verdict:
     and at least 0.5 (most images show the requested digit), and the notebook's targets (precision >= 0.95,
     more varied for >= 8 digits) met."""
     gap = m["msn_precision_eval_mean"] - m["labeled_precision_eval_mean"]
+    unmet = [k for k, ok in m["targets_met"].items() if not ok and not k.startswith("MSN")]
+    also = f"; target not met: {'; '.join(unmet)}" if unmet else ""
     if m["labeled_precision_eval_mean"] < 0.5:
         return FAILS, (f"labeled noise draws the requested digit for {pct(m['labeled_precision_eval_mean'], 0)} of the "
-                       f"images (the evaluator, all ten digits; it makes {m['labeled_classes']})")
+                       f"images (the evaluator, all ten digits; it makes {m['labeled_classes']}){also}")
     if m["compared_classes"] == 0 or m["labeled_more_diverse"] * 2 <= m["compared_classes"] or gap > 0.15:
         return FAILS, (f"not more varied than MSN, or far less precise (the evaluator, all ten digits: "
                        f"{m['labeled_precision_eval_mean']:.2f} vs {m['msn_precision_eval_mean']:.2f}; labeled noise "
-                       f"makes {m['labeled_classes']} digits)")
-    unmet = [k for k, ok in m["targets_met"].items() if not ok and not k.startswith("MSN")]
+                       f"makes {m['labeled_classes']} digits){also}")
     if unmet or m["labeled_classes"] < 10:
         return CAVEAT, (f"more varied and slightly less precise, but labeled noise makes {m['labeled_classes']} digits; "
                         f"target not met: {'; '.join(unmet) or 'none'}")

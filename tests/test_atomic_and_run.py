@@ -228,6 +228,17 @@ def test_save_fig_teach_writes_png_under_notebook_folder(isolated_roots):
     assert _tmp_leftovers(path.parent) == []
 
 
+def test_saved_figure_shows_as_a_short_line_without_the_machine_path(isolated_roots):
+    from IPython.lib.pretty import pretty
+
+    run = start_run("03_nb", profile="smoke", seed=0, dataset="mnist")
+    path = run.save_fig(_figure(), "curve")
+    shown = pretty(path)  # what a notebook cell whose last value is the path displays
+    assert shown == "saved smoke/03_nb/curve.png (in the figures folder)", shown
+    assert str(isolated_roots["figures"]) not in shown and "PosixPath" not in shown
+    assert isinstance(path, Path) and path.suffix == ".png"  # still a Path for the code that uses it
+
+
 def test_save_fig_smoke_goes_to_smoke_folder(isolated_roots):
     run = start_run("03_nb", profile="smoke", seed=0, dataset="mnist")
     path = run.save_fig(_figure(), "curve")

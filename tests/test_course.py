@@ -50,7 +50,7 @@ def test_shared_configs_follow_the_profile_and_the_data():
         assert (cfg.nz, cfg.epochs, cfg.seed, cfg.n_train) == (100, epochs, 3, len(data.train))
         assert cfg.data_source == "synthetic test images"
         cfg2 = course.noise2_config(profile, 3, data)
-        assert cfg2.nz == 2 and cfg2.snapshots_per_epoch == course.NOISE2_SNAPSHOTS_PER_EPOCH
+        assert cfg2.nz == 2 and cfg2.snapshots_per_epoch == course.NOISE2_SNAPSHOTS_PER_EPOCH[profile]
         assert course.classifier_config(profile, 3, data).epochs == course.CLASSIFIER_EPOCHS[profile]
     # the 2-dim generator differs from the 100-dim one only in nz and snapshots
     a, b = course.dcgan_config("teach", 0, data), course.noise2_config("teach", 0, data)
@@ -181,7 +181,7 @@ def test_load_noise2_map_builds_every_part_then_loads_it(tmp_path, monkeypatch):
     clf, clf_cfg = PaperCNN().eval(), ClassifierConfig(epochs=1)
     first = course.load_noise2_map(run, data, clf, clf_cfg, m=100, m_select=50, progress=False)
     assert first.gan.loaded_from is None and first.labels.loaded_from is None
-    assert len(first.gan.snapshots) == course.GAN_EPOCHS["smoke"] * course.NOISE2_SNAPSHOTS_PER_EPOCH
+    assert len(first.gan.snapshots) == course.GAN_EPOCHS["smoke"] * course.NOISE2_SNAPSHOTS_PER_EPOCH["smoke"]
     assert first.chosen == course.select_snapshot(first.scores)
     assert first.labels.config["snapshot"] == first.chosen and len(first.labels) == 100
     G = first.generator()

@@ -356,6 +356,10 @@ def test_committed_notebook_is_clean(nb: Path) -> None:
     assert all(isinstance(n, int) for n in counts), "notebook has unexecuted cells: run `make run`"
     assert counts == sorted(counts)
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    # outputs render cleanly on GitHub: no path of the machine that ran them, no bare Path reprs
+    shown = json.dumps([o for c in code for o in c.outputs])
+    for bad in ("PosixPath(", "WindowsPath(", str(REPO), "/home/", "/tmp/", "/work/", "/Users/"):
+        assert bad not in shown, f"{nb.name}: an output shows {bad!r}"
     assert any("# NBVAL_CHECK_OUTPUT" in c.source for c in code)
     params = book.metadata.get("papermill", {}).get("parameters", {})
     assert params.get("PROFILE", "teach") == "teach", "committed outputs must come from a teach run"
