@@ -31,7 +31,7 @@ from .train import GANConfig, GANResult, generate, load_or_train_gan, sample_noi
 # Budgets. `smoke` trains on 2,000 images, `teach` and `paper` on all 50,000 of the course's
 # part of MNIST (helpers.data). `teach` keeps the number of images a model sees that the
 # course's earlier 5,000-image teach runs had (20 epochs of 5,000 = 2 epochs of 50,000): the same
-# minutes on a laptop CPU, ten times as many distinct digits. `paper` uses the paper's epochs.
+# training steps, ten times as many distinct digits. `paper` uses the paper's epochs.
 #: GAN training epochs per profile (the paper trained its DCGAN for 20 epochs).
 GAN_EPOCHS = {"smoke": 8, "teach": 2, "paper": 20}
 #: classifier training epochs per profile (with augmentation; see helpers.classifier).
