@@ -60,20 +60,33 @@ def _pick(table: dict[str, Any], profile: str) -> Any:
     return table[profile]
 
 
+#: the paper's (and DCGAN's) Adam learning rate, for both networks
+PAPER_LR = 2e-4
+#: the course DCGAN's generator learning rate: 5x its discriminator's. Tuned on seeds 10 and 11
+#: (teach, 50,000 images, 2 epochs, judged by the evaluator on 5,000 samples): G at 1e-3 lowered the
+#: Frechet distance from 261 / 268 to 190 / 191 and raised the sure share from 0.63 / 0.62 to
+#: 0.69 / 0.68 at the same steps and time; 2e-3 gained nothing more (200 on seed 10). The 2-dim
+#: generator keeps the paper's rate: there 1e-3 bought nothing (seed 10: 8 digits either way).
+DCGAN_LR_G = 1e-3
+
+
 def dcgan_config(profile: str, seed: int, data: Dataset, *, nz: int = 100, d_head: str = "conv",
-                 snapshots_per_epoch: int = 0) -> GANConfig:
-    """The course's DCGAN (notebook 02): width 32, batch 32, Adam 2e-4, beta1 0.5, normal noise
-    (fixed-noise samples :data:`DCGAN_SAMPLES_PER_EPOCH` times an epoch)."""
+                 snapshots_per_epoch: int = 0, lr_g: float = DCGAN_LR_G) -> GANConfig:
+    """The course's DCGAN (notebook 02): width 32, batch 32, Adam with beta1 0.5, D's learning rate
+    the paper's 2e-4 and G's :data:`DCGAN_LR_G` (fixed-noise samples :data:`DCGAN_SAMPLES_PER_EPOCH`
+    times an epoch)."""
     return GANConfig(arch="dcgan", nz=nz, width=32, d_head=d_head, noise="normal",
-                     epochs=_pick(GAN_EPOCHS, profile), batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.5,
+                     epochs=_pick(GAN_EPOCHS, profile), batch_size=32, lr_g=lr_g, lr_d=PAPER_LR, beta1=0.5,
                      snapshots_per_epoch=snapshots_per_epoch,
                      samples_per_epoch=_pick(DCGAN_SAMPLES_PER_EPOCH, profile), seed=seed, dataset=data.name,
                      n_train=len(data.train), data_source=data.train.source)
 
 
 def noise2_config(profile: str, seed: int, data: Dataset) -> GANConfig:
-    """The 2-dim-noise generator: the course's DCGAN with ``nz=2`` and its snapshots."""
-    return dcgan_config(profile, seed, data, nz=2, snapshots_per_epoch=_pick(NOISE2_SNAPSHOTS_PER_EPOCH, profile))
+    """The 2-dim-noise generator: the course's DCGAN with ``nz=2``, the paper's learning rate for
+    both networks, and its snapshots."""
+    return dcgan_config(profile, seed, data, nz=2, lr_g=PAPER_LR,
+                        snapshots_per_epoch=_pick(NOISE2_SNAPSHOTS_PER_EPOCH, profile))
 
 
 def classifier_config(profile: str, seed: int, data: Dataset) -> ClassifierConfig:

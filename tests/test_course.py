@@ -52,10 +52,12 @@ def test_shared_configs_follow_the_profile_and_the_data():
         cfg2 = course.noise2_config(profile, 3, data)
         assert cfg2.nz == 2 and cfg2.snapshots_per_epoch == course.NOISE2_SNAPSHOTS_PER_EPOCH[profile]
         assert course.classifier_config(profile, 3, data).epochs == course.CLASSIFIER_EPOCHS[profile]
-    # the 2-dim generator differs from the 100-dim one only in nz and snapshots
+    # the 2-dim generator differs from the 100-dim one only in nz, snapshots and G's learning rate,
+    # which is the paper's there (and D's everywhere)
     a, b = course.dcgan_config("teach", 0, data), course.noise2_config("teach", 0, data)
     diff = {k for k, v in vars(a).items() if vars(b)[k] != v}
-    assert diff == {"nz", "snapshots_per_epoch"}
+    assert diff == {"nz", "snapshots_per_epoch", "lr_g"}
+    assert b.lr_g == b.lr_d == a.lr_d == course.PAPER_LR < a.lr_g == course.DCGAN_LR_G
     with pytest.raises(ValueError, match="PROFILE='fast'.*'smoke', 'teach', 'paper'"):
         course.dcgan_config("fast", 0, data)
 
