@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 from typing import Any, Iterator
 
 import numpy as np
@@ -55,6 +56,12 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from .diagnostics import THRESHOLDS, coverage, kl_from_uniform
 from .noise_map import class_shares
 from .params import check_int
+
+# prdc's sklearn.metrics.pairwise_distances(n_jobs=8) can make scikit-learn 1.9 warn, from a joblib
+# worker, that its `delayed` runs under joblib's own Parallel (seen in notebook 01's teach run, with the
+# machine's install path in the message); the numbers are not affected
+warnings.filterwarnings("ignore", message=r"`sklearn\.utils\.parallel\.delayed` should be used",
+                        category=UserWarning)
 
 #: a sample counts as "sure" when the evaluator's largest class probability is at least this.
 SURE: float = 0.9
