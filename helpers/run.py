@@ -86,6 +86,17 @@ class SavedFile(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath
         p.text(f"saved {shown} (in the figures folder)")
 
 
+def save_figure(fig: Any, path: Path, *, dpi: int = 110) -> Path:
+    """Write a matplotlib figure to ``path`` as PNG, atomically (every figure of the course goes through here)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    path = SavedFile(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
 @dataclass
 class NotebookRun:
     """The validated parameters of one notebook execution and where its outputs go.
@@ -133,15 +144,9 @@ class NotebookRun:
 
     def save_fig(self, fig: Any, name: str, *, dpi: int = 110) -> Path:
         """Save a matplotlib figure as ``<figures_dir>/<name>.png`` (atomically) and return the path."""
-        import io
-
         if not name or "/" in name or name.endswith(".png"):
             raise ValueError(f"figure name={name!r} must be a plain name without '/' or '.png'")
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-        path = SavedFile(self.figures_dir / f"{name}.png")
-        atomic_write_bytes(path, buf.getvalue())
-        return path
+        return save_figure(fig, self.figures_dir / f"{name}.png", dpi=dpi)
 
     def save_gif(self, frames: list[bytes], name: str, *, ms_per_frame: int = 400) -> Path:
         """Save PNG ``frames`` (see :func:`helpers.plots.animation_frames`) as ``<figures_dir>/<name>.gif``."""

@@ -29,6 +29,14 @@ START, END = "<!-- ledger:start -->", "<!-- ledger:end -->"
 
 HOLDS, CAVEAT, FAILS, UNMEASURED = "holds", "holds with a caveat", "does not hold", "not measured"
 VERDICTS = (HOLDS, CAVEAT, FAILS, UNMEASURED)
+INCONCLUSIVE, PENDING = "inconclusive", "pending"
+#: verdicts over seeds (see :func:`over_seeds`)
+SEED_VERDICTS = (HOLDS, CAVEAT, FAILS, INCONCLUSIVE, PENDING, UNMEASURED)
+REPRODUCE = ROOT / "reproduce" / "teach"   # scripts/reproduce.py: seed-<N>/<notebook>/metrics.json
+PLANNED_SEEDS = 5                          # seeds 0-4 (make reproduce)
+#: of PLANNED_SEEDS seeds, a claim "holds" when its test passes plainly in >= PASS_K, "holds with a caveat"
+#: when it passes (plainly or with its caveat) in >= PASS_K, "does not hold" when it passes in <= FAIL_K
+PASS_K, FAIL_K = 4, 1
 #: profiles the ledger cites, and where their metrics live relative to figures/ (see helpers.run)
 PROFILE_DIRS = {"teach": "", "paper": "paper"}
 
@@ -73,6 +81,16 @@ class Claim:
     rule: Callable[[Metrics], Verdict]
     data_from: str | None = None          # notebook whose metrics.json records the training data
                                           # when this one's does not (it uses that notebook's models)
+    stat: Stat | None = None              # the number whose spread over seeds the ledger shows
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One number of a claim, read from its metrics, whose median and range over seeds the ledger prints."""
+
+    label: str
+    value: Callable[[Metrics], float]
+    fmt: str = ".3f"
 
 
 def pct(x: float, digits: int = 1) -> str:
@@ -332,9 +350,12 @@ def rule_background(m: Metrics) -> Verdict:
     return FAILS, f"on MNIST no head looks at the background (conv: {seen[0]}, fc: {seen[1]})"
 
 
+GRADCAM_MAPS = ("conv_gradcam", "conv_gradcam++", "fc_gradcam", "fc_gradcam++")
+
+
 def rule_sanity(m: Metrics) -> Verdict:
     """Adebayo sanity check: maps of a re-initialised D differ (median rank correlation < 0.5)."""
-    worst = max(m[f"sanity_rank_corr.{k}"] for k in ("conv_gradcam", "conv_gradcam++", "fc_gradcam", "fc_gradcam++"))
+    worst = max(m[f"sanity_rank_corr.{k}"] for k in GRADCAM_MAPS)
     if worst < 0.5:
         return HOLDS, "the maps depend on what D learned"
     return FAILS, "a random D draws similar maps: they show the image, not D"
@@ -370,8 +391,14 @@ def rule_continuous(m: Metrics) -> Verdict:
     if {"slant", "width"} <= found:
         return HOLDS, "one code for slant, one for width"
     if found & {"slant", "width"}:
-        return CAVEAT, f"only {', '.join(sorted(found))} is captured clearly"
-    return FAILS, "no code tracks slant or width beyond a plain GAN's noise"
+        return CAVEAT, f"only {', '.join(sorted(found))} is captured clearly (|rho| >= 0.5 and above the plain GAN's)"
+    best = max((m["continuous_controls.c2"], m["continuous_controls.c3"]), key=lambda c: abs(c["rho"]))
+    if abs(best["rho"]) > m["plain_max_abs_rho"]:
+        return FAILS, (f"the codes move the images more than a plain GAN's noise (best: {best['measure']}, rho "
+                       f"{best['rho']:+.2f} vs {m['plain_max_abs_rho']:.2f}), but no code tracks slant or width with "
+                       "|rho| >= 0.5")
+    return FAILS, (f"no code tracks slant or width beyond a plain GAN's noise (best |rho| {abs(best['rho']):.2f} vs "
+                   f"{m['plain_max_abs_rho']:.2f})")
 
 
 def _controls(m: Metrics) -> str:
@@ -388,7 +415,8 @@ CLAIMS: tuple[Claim, ...] = (
           lambda m: (f"RMS change {m['fig2_zeroed_rms']:.3f} (zeroed) / {m['fig2_halved_rms']:.3f} (halved) vs "
                      f"{m['fig2_unrelated_rms']:.3f} for an unrelated vector; label kept {pct(m['fig2_zeroed_same_label'], 0)} / "
                      f"{pct(m['fig2_halved_same_label'], 0)}"),
-          rule_one_element),
+          rule_one_element,
+          stat=Stat("label kept, worse of zeroed / halved", lambda m: min(m["fig2_zeroed_same_label"], m["fig2_halved_same_label"]), ".2f")),
     Claim("P2", f"{PAPER}, claim 2 (Fig. 3)",
           "noise -> generator -> classifier -> label gives m = 6000 (noise, label) pairs",
           NB03, ("fig3_label_shares.png", "noise_label_pairs_nz2.png"),
@@ -397,13 +425,15 @@ CLAIMS: tuple[Claim, ...] = (
           lambda m: ("digits with >= 2% of the labels, the evaluator's (the map's classifier's): " + ", ".join(
               f"{m[f'nz{nz}_eval_classes_over_2pct']} ({m[f'nz{nz}_classes_over_2pct']}) {nz}-dim" for nz in NOISE_DIMS)
               + "; same label " + " / ".join(pct(m[f"nz{nz}_label_agreement"], 0) for nz in NOISE_DIMS)),
-          rule_pipeline),
+          rule_pipeline,
+          stat=Stat("digits by the evaluator, fewest over 2/16/100-dim", lambda m: min(m[f"nz{nz}_eval_classes_over_2pct"] for nz in NOISE_DIMS), ".0f")),
     Claim("P3", f"{PAPER}, claim 3 (Figs. 4-5)",
           "the CNN classifier (2 conv + 1 FC layer) reaches > 98.5% test accuracy",
           NB03, ("fig5_classifier_training.png",),
           ("classifier_test_acc", "n_test", "classifier_epochs"),
           lambda m: f"{pct(m['classifier_test_acc'], 2)} on {m['n_test']:,} test digits ({m['classifier_epochs']} epochs)",
-          rule_classifier),
+          rule_classifier,
+          stat=Stat("test accuracy", lambda m: m["classifier_test_acc"], ".4f")),
     Claim("P4", f"{PAPER}, claim 4 (Fig. 6)",
           "with 2-dim noise, the points of one label gather in a sector",
           NB04, ("fig6_noise_scatter_epochs.png", "sector_purity_over_training.png", "sectors_judged_by_evaluator.png"),
@@ -413,7 +443,8 @@ CLAIMS: tuple[Claim, ...] = (
                      f"the evaluator finds {m['evaluator_coverage_selected']}/10 digits at the selected snapshot "
                      f"(epoch {m['selected_epoch']:.1f}), {m['evaluator_coverage_last']}/10 at the last (the map's "
                      f"classifier: {m['coverage_final']}, {m['coverage_last_snapshot']})"),
-          rule_sectors, data_from=NB03),
+          rule_sectors, data_from=NB03,
+          stat=Stat("digits by the evaluator at the last snapshot", lambda m: m["evaluator_coverage_last"], ".0f")),
     Claim("P5", f"{PAPER}, claim 5 (Fig. 7)",
           "G(a p) and G(p), a > 0, are the same image: only the angle matters",
           NB04, ("fig7_scale_invariance.png",),
@@ -422,21 +453,24 @@ CLAIMS: tuple[Claim, ...] = (
           lambda m: (f"a = 2: labels kept {pct(m['scale_per_sample_a2.0_label_agreement'])}, pixel diff "
                      f"{m['scale_per_sample_a2.0_pixel_diff']:.1e} (per-sample BatchNorm); "
                      f"{pct(m['scale_eval_a2.0_label_agreement'])}, {m['scale_eval_a2.0_pixel_diff']:.3f} (eval mode)"),
-          rule_scale, data_from=NB03),
+          rule_scale, data_from=NB03,
+          stat=Stat("labels kept at a = 2, eval mode", lambda m: m["scale_eval_a2.0_label_agreement"], ".2f")),
     Claim("P6", f"{PAPER}, claim 6 (Fig. 8)",
           "40 points round a circle give 40 representative images going round the digits",
           NB04, ("fig8_circle_of_40.png",),
           ("circle_distinct_labels", "circle_label_changes", "circle_radius_agreement_per_sample"),
           lambda m: (f"{m['circle_distinct_labels']} distinct digits, {m['circle_label_changes']} label changes; radius 1 vs 2 "
                      f"agree on {pct(m['circle_radius_agreement_per_sample'], 0)}"),
-          rule_circle, data_from=NB03),
+          rule_circle, data_from=NB03,
+          stat=Stat("label changes round the circle", lambda m: m["circle_label_changes"], ".0f")),
     Claim("P7", f"{PAPER}, claim 7",
           "t-SNE of higher-dim noise coloured by label shows the same clustering",
           NB04, ("tsne_noise_by_label.png",),
           ("knn_nz2_tsne", "knn_nz16_tsne", "knn_nz16_chance", "knn_nz100_tsne", "knn_nz100_chance"),
           lambda m: (f"k-NN label agreement in t-SNE {m['knn_nz16_tsne']:.2f} (16-dim) / {m['knn_nz100_tsne']:.2f} "
                      f"(100-dim) vs chance {m['knn_nz16_chance']:.2f} / {m['knn_nz100_chance']:.2f}"),
-          rule_tsne, data_from=NB03),
+          rule_tsne, data_from=NB03,
+          stat=Stat("16-dim t-SNE k-NN agreement / chance", lambda m: m["knn_nz16_tsne"] / m["knn_nz16_chance"], ".2f")),
     Claim("P8", f"{PAPER}, claim 8 (Fig. 9)",
           "MSN (noise on a sector's middle line) gives precise images with little variety",
           NB05, ("fig9_sector_middle_lines.png", "fig9_msn_samples.png", "msn_vs_labeled_precision_diversity.png"),
@@ -447,7 +481,8 @@ CLAIMS: tuple[Claim, ...] = (
                      f"{m['msn_precise_map']}/10); variety "
                      + ("n/a" if m["msn_diversity_eval_mean"] is None else f"{m['msn_diversity_eval_mean']:.2f}")
                      + " of real"),
-          rule_msn, data_from=NB03),
+          rule_msn, data_from=NB03,
+          stat=Stat("digits MSN draws precisely (evaluator)", lambda m: m["msn_classes_precise"], ".0f")),
     Claim("P9", f"{PAPER}, claim 9 (Figs. 10-11)",
           "labeled noise filtered by Pearson score: more variety, slightly less precise than MSN",
           NB05, ("fig10_pearson_thresholds.png", "fig11_labeled_noise_filter.png", "msn_vs_labeled_precision_diversity.png"),
@@ -456,14 +491,16 @@ CLAIMS: tuple[Claim, ...] = (
           lambda m: (f"precision by the evaluator {m['labeled_precision_eval_mean']:.3f} vs MSN "
                      f"{m['msn_precision_eval_mean']:.3f} over ten digits (labeled noise makes {m['labeled_classes']}); "
                      f"more varied for {m['labeled_more_diverse']}/{m['compared_classes']} digits both make"),
-          rule_labeled, data_from=NB03),
+          rule_labeled, data_from=NB03,
+          stat=Stat("labeled-noise precision (evaluator)", lambda m: m["labeled_precision_eval_mean"], ".2f")),
     Claim("P10a", f"{PAPER}, claim 10 (Fig. 12)",
           "the generator criterion decreases during training",
           NB05, ("fig12_criterion_over_training.png",),
           ("criterion_paper_first_half", "criterion_paper_second_half", "criterion_paper_epoch_correlation"),
           lambda m: (f"{m['criterion_paper_first_half']:.3f} (first half) -> {m['criterion_paper_second_half']:.3f} "
                      f"(second half); correlation with epoch {m['criterion_paper_epoch_correlation']:+.2f}"),
-          rule_criterion_trend, data_from=NB03),
+          rule_criterion_trend, data_from=NB03,
+          stat=Stat("correlation with epoch", lambda m: m["criterion_paper_epoch_correlation"], "+.2f")),
     Claim("P10b", f"{PAPER}, claim 10 (Fig. 12)",
           "the criterion \"can be used as a loss function\"",
           NB05, ("criterion_loss_experiment.png",),
@@ -473,21 +510,24 @@ CLAIMS: tuple[Claim, ...] = (
                      f"{m['evaluator.criterion.classes_covered']}, FD {m['evaluator.plain.fd']:.3g} -> "
                      f"{m['evaluator.criterion.fd']:.3g} (plain -> with criterion; untrained {m['evaluator.untrained.fd']:.3g}, "
                      f"floor {m['evaluator.floor.fd']:.3g})"),
-          rule_criterion_loss, data_from=NB03),
+          rule_criterion_loss, data_from=NB03,
+          stat=Stat("FD with criterion / plain", lambda m: m["evaluator.criterion.fd"] / m["evaluator.plain.fd"], ".2f")),
     Claim("A1", "authors' code (notes)",
           "the classifier fed [-3, 1] instead of [0, 1] makes digits vanish from the label map",
           NB03, ("range_mismatch.png",),
           ("range_acc_right", "range_acc_wrong", "range_missing_classes_wrong"),
           lambda m: (f"real-digit accuracy {pct(m['range_acc_right'])} -> {pct(m['range_acc_wrong'])}; "
                      f"{m['range_missing_classes_wrong']} digits under 2% of the labels"),
-          rule_range_bug),
+          rule_range_bug,
+          stat=Stat("digits lost with [-3, 1] inputs", lambda m: m["range_missing_classes_wrong"], ".0f")),
     Claim("S1", "student paper (004)",
           "a GAN generates better digits than PCA with a uniform latent (100 components)",
           NB01, ("evaluator_quality.png", "pca_samples.png", "mlp_gan_samples.png"),
           _ev_keys("mlp_gan") + _ev_keys("pca_uniform") + _ev_keys("floor"),
           lambda m: (f"evaluator FD / sure share / coverage / precision: {_ev_row(m, 'mlp_gan')} (GAN) vs "
                      f"{_ev_row(m, 'pca_uniform')} (PCA); floor {_ev_row(m, 'floor')}"),
-          rule_gan_vs_pca),
+          rule_gan_vs_pca,
+          stat=Stat("FD, GAN / PCA", lambda m: m[_ev("mlp_gan", "fd")] / m[_ev("pca_uniform", "fd")], ".2f")),
     Claim("S2", "student paper (004)",
           "DCGAN generates better digits than the MLP GAN",
           NB02, ("evaluator_quality.png", "dcgan_samples_across_epochs.png", f"{NB01}/mlp_gan_samples.png"),
@@ -496,21 +536,24 @@ CLAIMS: tuple[Claim, ...] = (
           + ("seed", "n_eval", f"{NB01}/seed", f"{NB01}/n_eval"),
           lambda m: (f"evaluator FD / sure share / coverage / precision: {_ev_row(m, 'conv')} (DCGAN) vs "
                      f"{_ev_row(m, 'mlp_gan', NB01)} (MLP GAN, notebook 01); floor {_ev_row(m, 'floor')}"),
-          rule_dcgan_vs_mlp),
+          rule_dcgan_vs_mlp,
+          stat=Stat("FD, DCGAN / MLP GAN", lambda m: m[_ev("conv", "fd")] / m[_ev("mlp_gan", "fd", NB01)], ".2f")),
     Claim("O1", "GAN overview (003)",
           "walking the latent space between two codes morphs one digit into another gradually",
           NB02, ("latent_interpolation.png",),
           ("interp_step_rms", "interp_ends_rms", "midpoint_norm_lerp", "midpoint_norm_slerp"),
           lambda m: (f"{m['interp_step_rms']:.3f} RMS per step vs {m['interp_ends_rms']:.3f} end to end; midpoint norm "
                      f"{m['midpoint_norm_lerp']:.2f} (lerp) / {m['midpoint_norm_slerp']:.2f} (slerp), sqrt(100) = 10"),
-          rule_interpolation),
+          rule_interpolation,
+          stat=Stat("RMS per step / end to end", lambda m: m["interp_step_rms"] / m["interp_ends_rms"], ".2f")),
     Claim("B1", "Grad-CAM blog (001)",
           "a fully connected last layer in D gives a better GAN than DCGAN's conv head",
           NB02, ("conv_vs_fc_samples.png", "evaluator_quality.png", "fc_head_losses.png"),
           _ev_keys("fc") + _ev_keys("conv"),
           lambda m: (f"evaluator FD / sure share / coverage / precision: {_ev_row(m, 'fc')} (fc head) vs "
                      f"{_ev_row(m, 'conv')} (conv head)"),
-          rule_fc_head),
+          rule_fc_head,
+          stat=Stat("FD, fc head / conv head", lambda m: m[_ev("fc", "fd")] / m[_ev("conv", "fd")], ".2f")),
     Claim("B2", "Grad-CAM blog (001)",
           "the attention that makes D say \"fake\" lies on the background",
           NB07, ("gradcam_conv_head_fake.png", "gradcam_fc_head_fake.png", "stroke_shares.png"),
@@ -519,7 +562,8 @@ CLAIMS: tuple[Claim, ...] = (
           lambda m: (f"Grad-CAM 'fake' mass on the strokes of generated digits {pct(m['shares.conv.fake.fake.gradcam'], 0)} "
                      f"(conv) / {pct(m['shares.fc.fake.fake.gradcam'], 0)} (fc); strokes cover "
                      f"{pct(m['stroke_area.conv'], 0)} / {pct(m['stroke_area.fc'], 0)}"),
-          rule_background, data_from=NB02),
+          rule_background, data_from=NB02,
+          stat=Stat("Grad-CAM 'fake' mass on strokes, conv head", lambda m: m["shares.conv.fake.fake.gradcam"], ".2f")),
     Claim("B3", "Grad-CAM blog (001), sanity check",
           "the Grad-CAM maps show what D learned (a re-initialised D draws other maps)",
           NB07, ("sanity_check_random_d.png",),
@@ -527,7 +571,8 @@ CLAIMS: tuple[Claim, ...] = (
            "sanity_rank_corr.fc_gradcam++"),
           lambda m: ("median rank correlation with a re-initialised D: " + ", ".join(
               f"{k} {m['sanity_rank_corr.' + k]:+.2f}" for k in ("conv_gradcam", "conv_gradcam++", "fc_gradcam", "fc_gradcam++"))),
-          rule_sanity, data_from=NB02),
+          rule_sanity, data_from=NB02,
+          stat=Stat("largest median rank correlation with a random D", lambda m: max(m[f"sanity_rank_corr.{k}"] for k in GRADCAM_MAPS), "+.2f")),
     Claim("I1", "InfoGAN/ACGAN report (002)",
           "InfoGAN learns digit groups without labels, in a permuted order",
           NB06, ("fig2_code_grids.png", "code_vs_class_tables.png"),
@@ -536,19 +581,22 @@ CLAIMS: tuple[Claim, ...] = (
           lambda m: (f"code as clusterer {pct(m['infogan_hungarian'])} (best mapping) vs {pct(m['infogan_identity'])} "
                      f"(code k = digit k), by the evaluator; plain GAN {pct(m['plain_hungarian'])}, untrained "
                      f"{pct(m['untrained_hungarian'])}"),
-          rule_infogan),
+          rule_infogan,
+          stat=Stat("code as clusterer (Hungarian)", lambda m: m["infogan_hungarian"], ".3f")),
     Claim("I2", "InfoGAN/ACGAN report (002)",
           "with labels (ACGAN) the order is right",
           NB06, ("fig2_code_grids.png", "code_vs_class_tables.png"),
           ("acgan_identity", "acgan_hungarian", "targets_met.acgan_identity"),
           lambda m: (f"requested digit drawn {pct(m['acgan_identity'])} by the evaluator (best mapping "
                      f"{pct(m['acgan_hungarian'])})"),
-          rule_acgan),
+          rule_acgan,
+          stat=Stat("requested digit drawn", lambda m: m["acgan_identity"], ".3f")),
     Claim("I3", "InfoGAN/ACGAN report (002), InfoGAN paper",
           "the continuous codes capture rotation (slant) and width",
           NB06, ("continuous_codes_measured.png",),
           ("continuous_controls.c2", "continuous_controls.c3", "plain_max_abs_rho"),
-          _controls, rule_continuous),
+          _controls, rule_continuous,
+          stat=Stat("largest |rho| of c2, c3", lambda m: max(abs(m[f"continuous_controls.{c}"]["rho"]) for c in ("c2", "c3")), ".2f")),
 )
 
 
@@ -623,8 +671,7 @@ def build_row(claim: Claim, profile: str, loader: Callable[[str, str], dict[str,
     return row
 
 
-def build_rows(figures: Path = FIGURES, claims: tuple[Claim, ...] = CLAIMS) -> list[dict[str, Any]]:
-    """Every claim's row, teach first, then the paper profile's where its metrics are committed."""
+def _cached_loader(figures: Path) -> Callable[[str, str], dict[str, Any] | None]:
     cache: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def loader(notebook: str, profile: str) -> dict[str, Any] | None:
@@ -632,18 +679,107 @@ def build_rows(figures: Path = FIGURES, claims: tuple[Claim, ...] = CLAIMS) -> l
             cache[notebook, profile] = load_metrics(notebook, profile, figures)
         return cache[notebook, profile]
 
-    rows = [build_row(c, p, loader) for p in PROFILE_DIRS for c in claims]
-    return [r for r in rows if r is not None]
+    return loader
+
+
+def seed_folders(reproduce: Path = REPRODUCE) -> dict[int, Path]:
+    """``{seed: folder}`` of the committed runs of ``make reproduce`` (``seed-<N>/<notebook>/metrics.json``)."""
+    found = {}
+    for d in sorted(reproduce.glob("seed-*")) if reproduce.is_dir() else []:
+        if d.is_dir() and d.name[5:].isdigit():
+            found[int(d.name[5:])] = d
+    return dict(sorted(found.items()))
+
+
+def over_seeds(verdicts: list[str], planned: int = PLANNED_SEEDS) -> str:
+    """The verdict over seeds from each seed's verdict (HOLDS, CAVEAT or FAILS), ``planned`` seeds in all.
+
+    A test passes in a seed when its rule gives "holds" or "holds with a caveat". Of ``planned`` seeds:
+    "holds" when it holds plainly in >= PASS_K, "holds with a caveat" when it passes in >= PASS_K,
+    "does not hold" when it passes in <= FAIL_K, "inconclusive" otherwise. With seeds still missing,
+    the verdict is given only if no outcome of the missing seeds could change it, else "pending";
+    with none at all, "not measured"."""
+    if len(verdicts) > planned:
+        raise ValueError(f"{len(verdicts)} seed verdicts for {planned} planned seeds")
+    if not verdicts:
+        return UNMEASURED
+
+    def decide(plain: int, passed: int) -> str:
+        if plain >= PASS_K:
+            return HOLDS
+        if passed >= PASS_K:
+            return CAVEAT
+        return FAILS if passed <= FAIL_K else INCONCLUSIVE
+
+    plain, passed = verdicts.count(HOLDS), verdicts.count(HOLDS) + verdicts.count(CAVEAT)
+    missing = planned - len(verdicts)
+    worst, best = decide(plain, passed), decide(plain + missing, passed + missing)
+    return worst if worst == best else PENDING
+
+
+def seed_summary(claim: Claim, folders: dict[int, Path]) -> dict[str, Any]:
+    """The claim's rule in every seed's run, its :class:`Stat` over the seeds, and the verdict over seeds."""
+    per_seed: dict[str, dict[str, Any]] = {}
+    for seed, folder in folders.items():
+        loader = _cached_loader(folder)
+        m = declared(claim, "teach", loader)
+        if m is None:
+            continue  # this seed's run has not reached the claim's notebook yet
+        recorded = (loader(claim.notebook, "teach") or {}).get("seed")
+        if recorded != seed:
+            raise LedgerError(f"{folder / claim.notebook / 'metrics.json'} records seed {recorded}, not {seed}")
+        verdict, _ = claim.rule(m)
+        per_seed[str(seed)] = {"verdict": verdict, "value": None if claim.stat is None else float(claim.stat.value(m))}
+    values = sorted(v["value"] for v in per_seed.values() if v["value"] is not None)
+    verdicts = [v["verdict"] for v in per_seed.values()]
+    out: dict[str, Any] = {"seeds": per_seed, "n": len(per_seed), "planned": PLANNED_SEEDS,
+                           "holds": verdicts.count(HOLDS), "passes": verdicts.count(HOLDS) + verdicts.count(CAVEAT),
+                           "verdict": over_seeds(verdicts)}
+    if values and claim.stat is not None:
+        mid = len(values) // 2
+        median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+        out.update(stat=claim.stat.label, median=median, min=values[0], max=values[-1], fmt=claim.stat.fmt)
+    return out
+
+
+def build_rows(figures: Path = FIGURES, claims: tuple[Claim, ...] = CLAIMS,
+               reproduce: Path | None = REPRODUCE) -> list[dict[str, Any]]:
+    """Every claim's row, teach first, then the paper profile's where its metrics are committed. Teach rows
+    carry ``seeds``: the claim over the seeds of ``make reproduce`` (none read if ``reproduce`` is None)."""
+    loader = _cached_loader(figures)
+    folders = seed_folders(reproduce) if reproduce is not None else {}
+    rows = []
+    for p in PROFILE_DIRS:
+        for c in claims:
+            row = build_row(c, p, loader)
+            if row is None:
+                continue
+            if p == "teach":
+                row["seeds"] = seed_summary(c, folders)
+            rows.append(row)
+    return rows
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def seeds_cell(s: dict[str, Any] | None) -> str:
+    """The spread over seeds: median [min, max] of the claim's statistic, and how often its test passed."""
+    if s is None or s["n"] == 0:
+        return "—"
+    f = s.get("fmt", ".3f")
+    spread = f"{s['stat']}: {s['median']:{f}} [{s['min']:{f}}, {s['max']:{f}}]; " if "median" in s else ""
+    caveats = s["passes"] - s["holds"]
+    with_caveat = f" (+{caveats} with a caveat)" if caveats else ""
+    return f"{spread}holds in {s['holds']}{with_caveat} of {s['n']} seeds ({', '.join(s['seeds'])})"
+
+
 def render(rows: list[dict[str, Any]]) -> str:
     """The README section: a markdown table, and the verdict counts."""
-    lines = ["| # | claim (source) | figure | measured | profile · seed · data | verdict |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| # | claim (source) | figure | measured (seed 0: the committed notebooks) | profile · seed · data "
+             f"| verdict (seed 0) | over seeds 0-{PLANNED_SEEDS - 1}: median [range] | verdict over seeds |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         figs = ", ".join(f"[{Path(f).stem}](figures/{f})" for f in r["figures"]) or "—"
         run = r["run"]
@@ -653,10 +789,65 @@ def render(rows: list[dict[str, Any]]) -> str:
                                            f" (as recorded by {run['data_recorded_by'][:2]})")
                                         + f" · torch {run.get('torch', 'not recorded')}")
         lines.append(f"| {r['id']} | {_cell(r['claim'])} ({_cell(r['source'])}; notebook {r['notebook'][:2]}) | {figs} | "
-                     f"{_cell(r['measured'])} | {_cell(prov)} | **{r['verdict']}**: {_cell(r['reason'])} |")
+                     f"{_cell(r['measured'])} | {_cell(prov)} | **{r['verdict']}**: {_cell(r['reason'])} | "
+                     f"{_cell(seeds_cell(r.get('seeds')))} | "
+                     + (f"**{r['seeds']['verdict']}**" if r.get("seeds") else "—") + " |")
     counts = Counter(r["verdict"] for r in rows)
-    lines += ["", "Verdicts: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + "."]
+    seeded = Counter(r["seeds"]["verdict"] for r in rows if r.get("seeds"))
+    lines += ["", "Verdicts, seed 0: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + ".",
+              f"Verdicts over seeds (rule: of {PLANNED_SEEDS} seeds, holds plainly in >= {PASS_K}: holds; passes, "
+              f"with or without its caveat, in >= {PASS_K}: holds with a caveat; passes in <= {FAIL_K}: does not "
+              "hold; else inconclusive; pending while missing seeds could still change it): "
+              + ", ".join(f"{seeded[v]} {v}" for v in SEED_VERDICTS) + "."]
+    if any(r.get("seeds") and "median" in r["seeds"] for r in rows):
+        lines.append(f"Each claim's number seed by seed: [{SEEDS_FIGURE.name}](figures/{SEEDS_FIGURE.name}).")
     return "\n".join(lines)
+
+
+SEEDS_FIGURE = FIGURES / "ledger_seeds.png"
+VERDICT_COLOURS = {HOLDS: "#1b9e77", CAVEAT: "#e6ab02", FAILS: "#d95f02"}
+
+
+def plot_seeds(rows: list[dict[str, Any]], path: Path) -> Path | None:
+    """One small panel per claim: its statistic in every seed, coloured by that seed's verdict (seaborn's
+    strip plot), titled with the verdict over seeds. None (and nothing written) without seed runs."""
+    shown = [r for r in rows if r.get("seeds") and "median" in r["seeds"]]
+    if not shown:
+        return None
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sys.path.insert(0, str(ROOT))
+    from helpers.run import save_figure
+
+    cols = 7
+    nrows = -(-len(shown) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(2.3 * cols, 2.4 * nrows), squeeze=False)
+    for ax, r in zip(axes.flat, shown):
+        s = r["seeds"]
+        seeds = list(s["seeds"])
+        data = {"seed": seeds, "value": [s["seeds"][k]["value"] for k in seeds],
+                "verdict": [s["seeds"][k]["verdict"] for k in seeds], "claim": [r["id"]] * len(seeds)}
+        sns.stripplot(data=data, x="claim", y="value", hue="verdict", palette=VERDICT_COLOURS,
+                      hue_order=[v for v in VERDICT_COLOURS if v in data["verdict"]], jitter=0.15, size=7,
+                      ax=ax, legend=False)
+        ax.axhline(s["median"], color="grey", lw=0.8, ls="--")
+        ax.set_title(f"{r['id']}: {s['verdict']}\n({s['holds']} of {s['n']} hold)", fontsize=8)
+        ax.set_xlabel("")
+        ax.set_xticks([])
+        ax.set_ylabel(s["stat"] if len(s["stat"]) < 40 else s["stat"][:38] + "…", fontsize=6)
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(shown):]:
+        ax.axis("off")
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=v) for v, c in VERDICT_COLOURS.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, title="the seed's verdict", frameon=False)
+    fig.suptitle("Each claim's number in every seed of `make reproduce` (dashed: the median)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    out = save_figure(fig, path, dpi=100)
+    plt.close(fig)
+    return out
 
 
 def ledger_json(rows: list[dict[str, Any]]) -> str:
@@ -689,6 +880,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     README.write_text(new_readme)
     LEDGER_JSON.write_text(table)
+    plot_seeds(rows, SEEDS_FIGURE)
     print(render(rows))
     return 0
 

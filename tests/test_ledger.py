@@ -41,6 +41,7 @@ def test_check_detects_a_changed_metric(tmp_path, monkeypatch):
     monkeypatch.setattr(ledger, "FIGURES", figs)
     monkeypatch.setattr(ledger, "README", readme)
     monkeypatch.setattr(ledger, "LEDGER_JSON", figs / "ledger.json")
+    monkeypatch.setattr(ledger, "SEEDS_FIGURE", figs / "ledger_seeds.png")
     (figs / "ledger.json").write_text(ledger.ledger_json(ledger.build_rows(figs)))
     assert ledger.main(["--check"]) == 0
     m03 = figs / "03_noise_to_label" / "metrics.json"
@@ -262,3 +263,92 @@ def test_replace_section_needs_both_markers():
     with pytest.raises(ValueError, match="ledger:start"):
         ledger.replace_section("no markers", "x")
     assert ledger.replace_section(f"a{ledger.START}old{ledger.END}b", "new") == f"a{ledger.START}\nnew\n{ledger.END}b"
+
+
+H, C, F = ledger.HOLDS, ledger.CAVEAT, ledger.FAILS
+
+
+@pytest.mark.parametrize("verdicts,expected", [
+    ([H] * 5, H),
+    ([H, H, H, H, F], H),
+    ([H, H, H, C, F], C),                      # passes in 4, plainly in 3
+    ([C] * 5, C),
+    ([H, H, F, F, F], ledger.INCONCLUSIVE),
+    ([H, H, H, F, F], ledger.INCONCLUSIVE),
+    ([C, F, F, F, F], F),
+    ([F] * 5, F),
+    ([H, H, H, H], H),                         # the fifth seed cannot change it
+    ([F, F, F, F], F),
+    ([H, H, H], ledger.PENDING),               # two missing seeds could make it inconclusive
+    ([H, F], ledger.PENDING),
+    ([], ledger.UNMEASURED),
+])
+def test_verdict_over_seeds_decides_every_way(verdicts, expected):
+    assert ledger.over_seeds(verdicts) == expected
+
+
+def test_verdict_over_seeds_rejects_extra_seeds():
+    with pytest.raises(ValueError, match="6 seed verdicts for 5"):
+        ledger.over_seeds([H] * 6)
+
+
+def _seed_runs(tmp_path: Path, accuracies: dict[int, float], recorded_seed: dict[int, int] | None = None) -> Path:
+    """A make-reproduce folder with notebook 03's metrics for each seed (P3's keys only)."""
+    root = tmp_path / "reproduce"
+    for seed, acc in accuracies.items():
+        d = root / f"seed-{seed}" / "03_noise_to_label"
+        d.mkdir(parents=True)
+        d.joinpath("metrics.json").write_text(json.dumps({
+            "seed": (recorded_seed or {}).get(seed, seed), "classifier_test_acc": acc, "n_test": 10000,
+            "classifier_epochs": 3}))
+    return root
+
+
+def test_seed_summary_reads_every_seed(tmp_path):
+    root = _seed_runs(tmp_path, {0: 0.99, 1: 0.98, 2: 0.991, 3: 0.992, 4: 0.97})
+    s = ledger.seed_summary(CLAIMS["P3"], ledger.seed_folders(root))
+    assert (s["n"], s["holds"], s["passes"]) == (5, 3, 3)
+    assert s["verdict"] == ledger.INCONCLUSIVE
+    assert (s["min"], s["median"], s["max"]) == (0.97, 0.99, 0.992)
+    assert ledger.seeds_cell(s).startswith("test accuracy: 0.9900 [0.9700, 0.9920]; holds in 3 of 5 seeds")
+    s = ledger.seed_summary(CLAIMS["P3"], ledger.seed_folders(_seed_runs(tmp_path / "b", {0: 0.99, 1: 0.991})))
+    assert s["verdict"] == ledger.PENDING and s["median"] == pytest.approx(0.9905)
+
+
+def test_seed_summary_refuses_a_run_of_another_seed(tmp_path):
+    root = _seed_runs(tmp_path, {0: 0.99, 1: 0.99}, recorded_seed={1: 0})
+    with pytest.raises(ledger.LedgerError, match="records seed 0, not 1"):
+        ledger.seed_summary(CLAIMS["P3"], ledger.seed_folders(root))
+
+
+def test_committed_seed_runs_are_complete_and_in_the_ledger():
+    """Every committed seed run names its seed, and the README's seed column reads exactly those seeds."""
+    folders = ledger.seed_folders()
+    for seed, folder in folders.items():
+        for path in folder.glob("*/metrics.json"):
+            assert json.loads(path.read_text())["seed"] == seed, path
+    for r in ledger.build_rows():
+        if r["profile"] == "teach" and r["verdict"] != ledger.UNMEASURED:
+            assert set(r["seeds"]["seeds"]) <= {str(s) for s in folders}
+
+
+def test_continuous_codes_reason_reads_its_numbers():
+    """I3's reason for "does not hold" says what the numbers say: a code above the plain GAN but below
+    |rho| 0.5 is not "no better than a plain GAN"."""
+    weak = {**{k: v for k, v in NB06.items() if k in CLAIMS["I3"].keys},
+            "continuous_controls.c2": {"measure": "slant", "rho": -0.49},
+            "continuous_controls.c3": {"measure": "width", "rho": 0.2}, "plain_max_abs_rho": 0.12}
+    verdict, reason = CLAIMS["I3"].rule(ledger.Metrics(weak, "I3"))
+    assert verdict == ledger.FAILS and "more than a plain GAN's" in reason and "-0.49" in reason
+    verdict, reason = CLAIMS["I3"].rule(ledger.Metrics({**weak, "plain_max_abs_rho": 0.6}, "I3"))
+    assert verdict == ledger.FAILS and "beyond a plain GAN's noise" in reason
+
+
+def test_seed_figure_draws_the_seed_runs(tmp_path):
+    root = _seed_runs(tmp_path, {0: 0.99, 1: 0.98, 2: 0.991})
+    rows = ledger.build_rows(REPO / "figures", (CLAIMS["P3"],), reproduce=root)
+    path = ledger.plot_seeds(rows, tmp_path / "seeds.png")
+    assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "ledger_seeds.png" in ledger.render(rows)
+    assert ledger.plot_seeds(ledger.build_rows(REPO / "figures", (CLAIMS["P3"],), reproduce=None), tmp_path / "x.png") is None
+    assert not (tmp_path / "x.png").exists()

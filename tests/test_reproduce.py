@@ -1,0 +1,119 @@
+"""`make reproduce` (scripts/reproduce.py) with a stand-in for papermill: metrics kept per seed only
+after a notebook finished, resumed runs skip what is done, changed notebook code is run again."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("reproduce", REPO / "scripts" / "reproduce.py")
+reproduce = importlib.util.module_from_spec(_spec)
+sys.modules["reproduce"] = reproduce
+_spec.loader.exec_module(reproduce)
+
+
+def _notebook(folder: Path, name: str, code: str) -> Path:
+    nb = folder / f"{name}.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "source": [code]},
+                                        {"cell_type": "markdown", "source": ["prose"]}]}))
+    return nb
+
+
+class FakePapermill:
+    """Writes the metrics.json a notebook would (its seed and the metrics of the notebooks before it that it
+    found), or fails for the names in ``fail``."""
+
+    def __init__(self, fail: tuple[str, ...] = ()) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.fail = fail
+
+    def __call__(self, nb: Path, out: Path, params: dict[str, Any], env: dict[str, str]) -> None:
+        self.calls.append((nb.stem, params["SEED"]))
+        figures = Path(env["GAN_COURSE_FIGURES"])
+        folder = figures / nb.stem
+        folder.mkdir(parents=True, exist_ok=True)
+        seen = sorted(p.parent.name for p in figures.glob("*/metrics.json"))
+        (folder / "metrics.json").write_text(json.dumps({"seed": params["SEED"], "profile": params["PROFILE"],
+                                                         "saw": seen}))
+        if nb.stem in self.fail:
+            raise RuntimeError(f"{nb.stem} crashed")
+
+
+def _run(tmp_path: Path, notebooks: list[Path], runner: FakePapermill, seeds=(0, 1), **kw: Any) -> dict[str, Any]:
+    return reproduce.reproduce(list(seeds), notebooks, results=tmp_path / "results", runs=tmp_path / "runs",
+                               runner=runner, torch_version="9.9", log=lambda _: None, **kw)
+
+
+def test_runs_every_seed_and_resumes(tmp_path):
+    nbs = [_notebook(tmp_path, "01_a", "x = 1"), _notebook(tmp_path, "02_b", "y = 2")]
+    fake = FakePapermill()
+    summary = _run(tmp_path, nbs, fake)
+    assert fake.calls == [("01_a", 0), ("02_b", 0), ("01_a", 1), ("02_b", 1)]
+    kept = json.loads((tmp_path / "results/teach/seed-1/02_b/metrics.json").read_text())
+    assert kept["seed"] == 1 and kept["saw"] == ["01_a"]
+    assert set(summary["runs"]) == {"seed-0", "seed-1"} and summary["runs"]["seed-0"]["01_a"]["torch"] == "9.9"
+    again = FakePapermill()
+    _run(tmp_path, nbs, again)
+    assert again.calls == []                                   # all done: nothing redone
+    _run(tmp_path, nbs, again, redo=True)
+    assert len(again.calls) == 4
+
+
+def test_changed_code_or_torch_is_stale(tmp_path):
+    nbs = [_notebook(tmp_path, "01_a", "x = 1"), _notebook(tmp_path, "02_b", "y = 2")]
+    _run(tmp_path, nbs, FakePapermill(), seeds=(0,))
+    _notebook(tmp_path, "02_b", "y = 3")                        # prose-only edits would not count
+    fake = FakePapermill()
+    _run(tmp_path, nbs, fake, seeds=(0,))
+    assert fake.calls == [("02_b", 0)]
+    fake = FakePapermill()
+    reproduce.reproduce([0], nbs, results=tmp_path / "results", runs=tmp_path / "runs", runner=fake,
+                        torch_version="10.0", log=lambda _: None)
+    assert fake.calls == [("01_a", 0), ("02_b", 0)]
+
+
+def test_a_crash_keeps_nothing_of_that_notebook(tmp_path):
+    nbs = [_notebook(tmp_path, "01_a", "x = 1"), _notebook(tmp_path, "02_b", "y = 2")]
+    with pytest.raises(RuntimeError, match="02_b crashed"):
+        _run(tmp_path, nbs, FakePapermill(fail=("02_b",)), seeds=(0,))
+    assert (tmp_path / "results/teach/seed-0/01_a/metrics.json").is_file()
+    assert not (tmp_path / "results/teach/seed-0/02_b").exists()
+    summary = json.loads((tmp_path / "results/teach/summary.json").read_text())
+    assert list(summary["runs"]["seed-0"]) == ["01_a"]
+    fake = FakePapermill()
+    _run(tmp_path, nbs, fake, seeds=(0,))
+    assert fake.calls == [("02_b", 0)]
+
+
+def test_a_fresh_clone_gets_the_earlier_notebooks_metrics(tmp_path):
+    """Resuming elsewhere (runs/ is not committed): 02 still finds 01's metrics where it reads them."""
+    nbs = [_notebook(tmp_path, "01_a", "x = 1"), _notebook(tmp_path, "02_b", "y = 2")]
+    _run(tmp_path, nbs[:1], FakePapermill(), seeds=(0,))
+    import shutil
+    shutil.rmtree(tmp_path / "runs")
+    _run(tmp_path, nbs, FakePapermill(), seeds=(0,))
+    kept = json.loads((tmp_path / "results/teach/seed-0/02_b/metrics.json").read_text())
+    assert kept["saw"] == ["01_a"]
+
+
+def test_a_notebook_that_records_another_seed_is_refused(tmp_path):
+    nbs = [_notebook(tmp_path, "01_a", "x = 1")]
+
+    def wrong_seed(nb: Path, out: Path, params: dict[str, Any], env: dict[str, str]) -> None:
+        FakePapermill()(nb, out, {**params, "SEED": 0}, env)
+
+    with pytest.raises(SystemExit, match="records seed 0 / profile teach, not 3 / teach"):
+        _run(tmp_path, nbs, wrong_seed, seeds=(3,))
+    assert not (tmp_path / "results/teach/seed-3").exists()
+
+
+def test_bad_arguments_name_the_parameter():
+    with pytest.raises(ValueError, match="PROFILE"):
+        reproduce.main(["--profile", "fast"])
+    with pytest.raises(SystemExit, match="--notebooks: unknown 09_x"):
+        reproduce.main(["--notebooks", "09_x"])
