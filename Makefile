@@ -43,8 +43,7 @@ test: data
 	$(BIN)/python -m pytest
 
 book: $(STAMP)
-	$(BIN)/python -m sphinx -W --keep-going -q -b html -c book -d build/book-doctrees . build/book
-	@echo "site: build/book/README.html (open it in a browser, or serve build/book)"
+	$(BIN)/python scripts/book.py
 
 SEEDS ?= 0 1 2 3 4
 reproduce: data

@@ -22,6 +22,14 @@ html_theme_options = {"description": "a course and reproduction package in PyTor
 html_sidebars = {"**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]}
 suppress_warnings = ["myst.header"]       # notebooks start at "# 01 · ..." after a title cell
 
+# MathJax shipped with the site when scripts/book.py fetched it (offline pages typeset formulas too);
+# else Sphinx's default, its CDN
+import os as _os
+
+if _os.environ.get("COURSE_BOOK_MATHJAX"):
+    html_static_path = [_os.environ["COURSE_BOOK_MATHJAX"]]   # its es5/ lands in _static/es5/
+    mathjax_path = "es5/tex-mml-chtml.js"
+
 include_patterns.append("figures/bench/bench.md")
 
 

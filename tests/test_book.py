@@ -23,7 +23,12 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PAGE_REPORT = """(async () => {
   await Promise.all(Array.from(document.images).map(i => i.complete ? null :
     new Promise(r => { i.onload = r; i.onerror = r; })));
+  for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++)
+    await new Promise(r => setTimeout(r, 50));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   return {
+    math_spans: document.querySelectorAll("span.math, div.math").length,
+    typeset: document.querySelectorAll("mjx-container").length,
     title: document.title,
     images: Array.from(document.images).map(i => [i.getAttribute("src"), i.naturalWidth]),
     links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
@@ -93,9 +98,8 @@ class Browser:
 
 def build_site(out: Path) -> Path:
     """``make book``'s command, into ``out``; warnings (a broken cross-reference, say) fail the build."""
-    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-c", str(REPO / "book"),
-           "-d", str(out / "doctrees"), str(REPO), str(out / "html")]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "book.py"), "--out", str(out)],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     return out / "html"
 
@@ -114,6 +118,9 @@ def anchors(page: Path) -> set[str]:
 def test_site_renders_every_page_with_its_figures(tmp_path):
     binary = chromium()
     site = build_site(tmp_path / "book")
+    shipped_mathjax = (site / "_static" / "es5" / "tex-mml-chtml.js").is_file()  # npm fetched it
+    if not shipped_mathjax and os.environ.get("CI"):
+        pytest.fail("the site was built without MathJax: scripts/book.py could not fetch it with npm")
     pages = [site / "README.html"] + [site / "notebooks" / f"{nb.stem}.html" for nb in NOTEBOOKS]
     browser = Browser(binary, tmp_path / "chromium")
     try:
@@ -126,6 +133,10 @@ def test_site_renders_every_page_with_its_figures(tmp_path):
         assert not broken, f"{nb.stem}: images that do not load: {broken}"
         assert len(report["images"]) >= image_outputs(nb) > 0, (nb.stem, len(report["images"]))
         assert nb.stem[:2] in report["title"], report["title"]
+        # formulas typeset by MathJax (shipped with the site: no network needed), none left as TeX
+        if report["math_spans"] and shipped_mathjax:
+            assert report["typeset"] >= report["math_spans"], (nb.stem, report["math_spans"], report["typeset"])
+            assert "\\(" not in report["text"], f"{nb.stem}: a formula shows as TeX"
     for page, report in reports.items():
         for bad in ("PosixPath(", "interactive(children=", str(REPO)):
             assert bad not in report["text"], f"{page.name} shows {bad!r}"
