@@ -8,6 +8,7 @@ nbval start inherit them:
   can make a broken training loop look good);
 * ``GAN_COURSE_PROFILE=smoke``: nbval re-executes the committed notebooks in the smoke
   profile (their checked cells print only what does not depend on the profile);
+* ``GAN_COURSE_PROGRESS=text``: bars print one final line (no widget a headless kernel cannot draw);
 * ``OMP_NUM_THREADS=1``: one thread per kernel, as pytest-xdist runs a worker per core;
 * ``MPLBACKEND=Agg`` for the unit tests (the notebooks set ``%matplotlib inline`` themselves).
 """
@@ -34,6 +35,7 @@ _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 os.environ["GAN_COURSE_FIGURES"] = str(_SESSION_DIR / f"figures-{_WORKER}")
 os.environ["GAN_COURSE_ARTIFACTS"] = str(_SESSION_DIR / "artifacts")
 os.environ["GAN_COURSE_PROFILE"] = "smoke"
+os.environ["GAN_COURSE_PROGRESS"] = "text"  # headless kernels: final-line progress (helpers.progress)
 # one thread per kernel: the workers already use every core (see pyproject.toml)
 os.environ["OMP_NUM_THREADS"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")

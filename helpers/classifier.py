@@ -21,10 +21,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from .checkpoints import load_or_build
 from .params import check_float, check_int
+from .progress import progress as progress_bar
 from .run import pick_device, seed_everything
 
 
@@ -112,7 +112,7 @@ def train_classifier(cfg: ClassifierConfig, train_x01: torch.Tensor, train_y: to
     g = torch.Generator().manual_seed(cfg.seed)
     x, y = train_x01.to(device), train_y.to(device)
     hist = {k: torch.zeros(cfg.epochs) for k in ("train_loss", "train_acc", "eval_acc")}
-    for epoch in tqdm(range(cfg.epochs), disable=not progress, desc="classifier", unit="epoch"):
+    for epoch in progress_bar(range(cfg.epochs), disable=not progress, desc="classifier", unit="epoch"):
         model.train()
         perm = torch.randperm(len(x), generator=g).to(device)
         loss_sum, correct = 0.0, 0

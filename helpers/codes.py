@@ -33,12 +33,12 @@ import torch
 import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 from torch import nn
-from tqdm.auto import tqdm
 
 from .checkpoints import load_or_build
 from .gradcam import stroke_mask
 from .models import batch_stats_copy, init_weights
 from .params import check_choice, check_float, check_int
+from .progress import progress as progress_bar
 from .run import pick_device, seed_everything
 from .train import generate
 
@@ -270,7 +270,7 @@ def train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: torch.Tenso
     iters = len(images) // cfg.batch_size
     keys = ("loss_d", "loss_g", "code_loss", "d_real", "d_fake")
     hist = {k: torch.zeros(cfg.epochs * iters) for k in keys}
-    bar = tqdm(total=cfg.epochs * iters, disable=not progress, desc=cfg.kind, unit="it")
+    bar = progress_bar(total=cfg.epochs * iters, disable=not progress, desc=cfg.kind, unit="it")
     step = 0
     for epoch in range(cfg.epochs):
         perm = torch.randperm(len(images), generator=shuffle).to(device)

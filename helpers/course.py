@@ -16,7 +16,6 @@ import torch
 from torch import nn
 
 from .checkpoints import load_or_build
-from tqdm.auto import tqdm
 
 from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier, predict
 from .codes import CodeGANConfig, CodeGANResult, load_or_train_code_gan
@@ -25,6 +24,7 @@ from .diagnostics import coverage
 from .metrics import check_images, floor_report, report_table, sample_report
 from .noise_map import angular_purity, class_shares, label_noise, per_sample_norm
 from .params import PROFILES, check_choice, check_int
+from .progress import progress as progress_bar
 from .run import NotebookRun
 from .train import GANConfig, GANResult, generate, load_or_train_gan, sample_noise
 
@@ -245,7 +245,7 @@ def score_snapshots(gan: GANResult, classifier: nn.Module, *, m: int, seed: int,
         raise ValueError(f"score_snapshots needs a generator with 2-dim noise, not nz={gan.config.nz}")
     z = sample_noise(m, 2, "normal", generator=torch.Generator().manual_seed(seed))
     out: dict[str, list[Any]] = {"epoch": []}
-    for i in tqdm(range(len(gan.snapshots)), disable=not progress, desc="snapshots", unit="snap"):
+    for i in progress_bar(range(len(gan.snapshots)), disable=not progress, desc="snapshots", unit="snap"):
         G = gan.snapshot_generator(i)
         out["epoch"].append(float(gan.snapshots[i]["epoch"]))
         for mode in BN_MODES:

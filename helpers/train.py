@@ -18,11 +18,11 @@ from typing import Any, Callable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .checkpoints import load_or_build
 from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, init_weights
 from .params import check_choice, check_float, check_int
+from .progress import progress as progress_bar
 from .run import pick_device, seed_everything
 
 ARCHS = ("mlp", "dcgan")
@@ -205,8 +205,8 @@ def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
     ones = torch.ones(cfg.batch_size, device=device)
     zeros = torch.zeros(cfg.batch_size, device=device)
 
-    bar = tqdm(total=cfg.epochs * iters, disable=not progress, desc=f"{cfg.arch} nz={cfg.nz}",
-               unit="it", leave=True)
+    bar = progress_bar(total=cfg.epochs * iters, disable=not progress, desc=f"{cfg.arch} nz={cfg.nz}",
+                       unit="it")
     step = 0
     for epoch in range(cfg.epochs):
         perm = torch.randperm(len(images), generator=shuffle).to(device)

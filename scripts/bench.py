@@ -42,7 +42,7 @@ def time_notebook(nb: Path, profile: str, work: Path) -> float:
     profile under ``work`` (empty at the start), so notebooks timed in order find the checkpoints
     of the ones before them, as in ``make run``."""
     env = dict(os.environ, GAN_COURSE_FIGURES=str(work / "figures"),
-               GAN_COURSE_ARTIFACTS=str(work / f"artifacts-{profile}"))
+               GAN_COURSE_ARTIFACTS=str(work / f"artifacts-{profile}"), GAN_COURSE_PROGRESS="text")
     out = work / f"{nb.stem}-{profile}.ipynb"
     cmd = [sys.executable, "-m", "papermill", str(nb), str(out), "-k", "python3", "--cwd", str(nb.parent),
            "-p", "PROFILE", profile, "-p", "SHOW_PROGRESS", "False", "--no-progress-bar"]

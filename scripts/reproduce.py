@@ -137,7 +137,7 @@ def reproduce(seeds: list[int], notebooks: list[Path], profile: str = "teach", r
         elapsed = time.perf_counter() - t_start
         log(f"[reproduce {i}/{len(todo)}] seed {seed} {nb.stem} ({state}) ... [{elapsed / 60:.0f} min so far]")
         t0 = time.perf_counter()
-        env = {"GAN_COURSE_FIGURES": str(work / "figures")}
+        env = {"GAN_COURSE_FIGURES": str(work / "figures"), "GAN_COURSE_PROGRESS": "text"}
         runner(nb, work / nb.name, {"PROFILE": profile, "SEED": seed, "SHOW_PROGRESS": False}, env)
         seconds = time.perf_counter() - t0
         if not produced.is_file():

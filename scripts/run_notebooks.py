@@ -6,6 +6,7 @@ carry these outputs); any other profile writes executed copies to ``runs/<profil
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("notebooks", nargs="+", type=Path)
     args = ap.parse_args(argv)
     check_choice("PROFILE", args.profile, PROFILES)
+    # no frontend draws tqdm's widget in a headless run: bars print their final line instead
+    # (helpers.progress), so a committed notebook shows finished bars, not a frozen "0%"
+    os.environ.setdefault("GAN_COURSE_PROGRESS", "text")
     for nb in args.notebooks:
         if args.profile == "teach":
             out, params = nb, {}
