@@ -37,7 +37,7 @@ THRESHOLDS: dict[str, float] = {
     "min_share": 0.02,           # a class counts as covered with at least 2% of the samples
     "collapse_coverage": 0.5,    # collapse: fewer than half of the classes covered ...
     "collapse_diversity": 0.55,  # ... or samples less than 0.55x as different from each other as real ones
-    "d_wins_fake": 0.05,         # D wins: mean D(G(z)) over the last epoch below 0.05 ...
+    "d_wins_fake": 0.1,          # D wins: mean D(G(z)) over the last epoch below 0.1 ...
     "d_wins_real": 0.9,          # ... while D(x) stays above 0.9
     "range_outside": 0.01,       # range mismatch: more than 1% of real pixels outside G's output range
 }
@@ -165,8 +165,10 @@ def diagnose(*, labels: torch.Tensor, samples01: torch.Tensor, real01: torch.Ten
       ``samples01`` against ``real01`` below 0.55 (measured in notebook 08: a briefly trained
       healthy DCGAN covers 5-9 of 10 classes at a ratio of 0.68-0.86, a collapsed one 1 class at
       about 0.4);
-    * ``d_wins``: over the ``last`` iterations, mean D(G(z)) < 0.05 while D(x) > 0.9 (D is
-      certain and right: G's gradient through the saturated sigmoid is tiny);
+    * ``d_wins``: over the ``last`` iterations, mean D(G(z)) < 0.1 while D(x) > 0.9 (D is
+      certain and right). The threshold sits between what notebook 08 measured: its D-wins GAN at
+      D(G(z)) 0.01-0.06 (seeds and torch builds), the healthy one at about 0.3, a factor of about
+      two on either side, so a run near the line does not flip the flag;
     * ``range_mismatch``: more than 1% of the pixels of ``train_images`` (what G was trained to
       imitate, as given to training) outside ``output_range``.
 

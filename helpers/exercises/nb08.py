@@ -156,25 +156,26 @@ def _history(d_real: list[float], d_fake: list[float]) -> dict[str, torch.Tensor
 
 def check_discriminator_wins(fn: Callable[..., Any]) -> Feedback:
     """8.3: ``discriminator_wins(history, last)``: True when, over the last ``last`` iterations,
-    mean D(G(z)) < 0.05 and mean D(x) > 0.9. Checked against ``helpers.diagnostics``
-    (``final_verdicts`` and ``THRESHOLDS``, as ``diagnose`` flags it) on ten histories, each
+    mean D(G(z)) < 0.1 and mean D(x) > 0.9. Checked against ``helpers.diagnostics``
+    (``final_verdicts`` and ``THRESHOLDS``, as ``diagnose`` flags it) on eleven histories, each
     built to catch one mistake: the whole history or the first iterations, only the final
     iteration, ``or`` for ``and``, swapped keys, other thresholds."""
     fb = Feedback("8.3", "does D win?",
-                  hint="mean of history['d_fake'][-last:] below 0.05 AND mean of history['d_real'][-last:] above 0.9")
+                  hint="mean of history['d_fake'][-last:] below 0.1 AND mean of history['d_real'][-last:] above 0.9")
     if not_callable(fb, fn):
         return fb
     fake_max, real_min = THRESHOLDS["d_wins_fake"], THRESHOLDS["d_wins_real"]
     cases = {
         "D is certain from start to end": (_history([0.97] * 40, [0.01] * 40), 10),
         "a balanced game": (_history([0.6] * 40, [0.35] * 40), 10),
-        "D won early, but the last epoch is balanced again": (_history([0.99] * 30 + [0.8] * 10, [0.001] * 30 + [0.15] * 10), 10),
+        "D won early, but the last epoch is balanced again": (_history([0.99] * 30 + [0.8] * 10, [0.001] * 30 + [0.25] * 10), 10),
         "D was certain in the first epoch only": (_history([0.99] * 10 + [0.6] * 30, [0.001] * 10 + [0.35] * 30), 10),
         "D wins only after the first epoch": (_history([0.6] * 8 + [0.97] * 24, [0.35] * 8 + [0.01] * 24), 8),
-        "D(G(z)) dips below 0.05 at the very last iteration only": (_history([0.95] * 40, [0.1] * 39 + [0.001]), 10),
+        "D(G(z)) dips below 0.1 at the very last iteration only": (_history([0.95] * 40, [0.2] * 39 + [0.001]), 10),
         "D rejects everything, real images too (D(x) = 0.5, D(G(z)) = 0.01)": (_history([0.5] * 40, [0.01] * 40), 10),
         "D(G(z)) = 0.01 but D(x) = 0.85": (_history([0.85] * 40, [0.01] * 40), 10),
-        "D(x) = 0.97 but D(G(z)) = 0.08": (_history([0.97] * 40, [0.08] * 40), 10),
+        "D(x) = 0.97 but D(G(z)) = 0.15": (_history([0.97] * 40, [0.15] * 40), 10),
+        "D(x) = 0.97 and D(G(z)) = 0.07 (under the threshold, if not by far)": (_history([0.97] * 40, [0.07] * 40), 10),
         "D(G(z)) is high, D(x) low (G fools D)": (_history([0.02] * 40, [0.96] * 40), 10),
     }
 
