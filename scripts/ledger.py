@@ -717,10 +717,38 @@ def over_seeds(verdicts: list[str], planned: int = PLANNED_SEEDS) -> str:
     return worst if worst == best else PENDING
 
 
+def _code_hash(notebook: str) -> str | None:
+    """The hash ``make reproduce`` records of a notebook's code (scripts/reproduce.py), None if it is absent."""
+    path = ROOT / "notebooks" / f"{notebook}.ipynb"
+    if not path.is_file():
+        return None
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from reproduce import code_hash
+
+    return code_hash(path)
+
+
+def stale_notebooks(claim: Claim, folder: Path) -> list[str]:
+    """The notebooks the claim reads whose run in this seed's ``folder`` used other notebook code than the
+    committed one (by ``summary.json`` next to the seed folders; none if there is no summary)."""
+    summary_path = folder.parent / "summary.json"
+    if not summary_path.is_file():
+        return []
+    runs = json.loads(summary_path.read_text()).get("runs", {}).get(folder.name, {})
+    read = {claim.notebook} | {k.split("/")[0] for k in claim.keys if "/" in k}
+    return sorted(nb for nb in read if runs.get(nb, {}).get("code") != _code_hash(nb))
+
+
 def seed_summary(claim: Claim, folders: dict[int, Path]) -> dict[str, Any]:
-    """The claim's rule in every seed's run, its :class:`Stat` over the seeds, and the verdict over seeds."""
+    """The claim's rule in every seed's run, its :class:`Stat` over the seeds, and the verdict over seeds.
+    A seed whose run of a notebook the claim reads used older notebook code is not counted (``stale``):
+    the verdict over seeds never mixes versions of the test."""
     per_seed: dict[str, dict[str, Any]] = {}
+    stale: list[str] = []
     for seed, folder in folders.items():
+        if (folder / claim.notebook / "metrics.json").is_file() and stale_notebooks(claim, folder):
+            stale.append(str(seed))
+            continue
         loader = _cached_loader(folder)
         m = declared(claim, "teach", loader)
         if m is None:
@@ -732,7 +760,7 @@ def seed_summary(claim: Claim, folders: dict[int, Path]) -> dict[str, Any]:
         per_seed[str(seed)] = {"verdict": verdict, "value": None if claim.stat is None else float(claim.stat.value(m))}
     values = sorted(v["value"] for v in per_seed.values() if v["value"] is not None)
     verdicts = [v["verdict"] for v in per_seed.values()]
-    out: dict[str, Any] = {"seeds": per_seed, "n": len(per_seed), "planned": PLANNED_SEEDS,
+    out: dict[str, Any] = {"seeds": per_seed, "n": len(per_seed), "planned": PLANNED_SEEDS, "stale": stale,
                            "holds": verdicts.count(HOLDS), "passes": verdicts.count(HOLDS) + verdicts.count(CAVEAT),
                            "verdict": over_seeds(verdicts)}
     if values and claim.stat is not None:
@@ -766,13 +794,15 @@ def _cell(text: str) -> str:
 
 def seeds_cell(s: dict[str, Any] | None) -> str:
     """The spread over seeds: median [min, max] of the claim's statistic, and how often its test passed."""
+    stale = (f"; not counted: seed{'s' if len(s['stale']) > 1 else ''} {', '.join(s['stale'])} (run by older "
+             "notebook code)") if s and s.get("stale") else ""
     if s is None or s["n"] == 0:
-        return "—"
+        return stale[2:] or "—"
     f = s.get("fmt", ".3f")
     spread = f"{s['stat']}: {s['median']:{f}} [{s['min']:{f}}, {s['max']:{f}}]; " if "median" in s else ""
     caveats = s["passes"] - s["holds"]
     with_caveat = f" (+{caveats} with a caveat)" if caveats else ""
-    return f"{spread}holds in {s['holds']}{with_caveat} of {s['n']} seeds ({', '.join(s['seeds'])})"
+    return f"{spread}holds in {s['holds']}{with_caveat} of {s['n']} seeds ({', '.join(s['seeds'])}){stale}"
 
 
 def render(rows: list[dict[str, Any]]) -> str:

@@ -352,3 +352,15 @@ def test_seed_figure_draws_the_seed_runs(tmp_path):
     assert "ledger_seeds.png" in ledger.render(rows)
     assert ledger.plot_seeds(ledger.build_rows(REPO / "figures", (CLAIMS["P3"],), reproduce=None), tmp_path / "x.png") is None
     assert not (tmp_path / "x.png").exists()
+
+
+def test_seeds_run_by_older_notebook_code_are_not_counted(tmp_path):
+    """summary.json records each run's notebook code: a seed run by other code than the committed one is
+    listed as stale and left out of the verdict over seeds."""
+    root = _seed_runs(tmp_path, {0: 0.99, 1: 0.99, 2: 0.99})
+    current = ledger._code_hash("03_noise_to_label")
+    runs = {f"seed-{s}": {"03_noise_to_label": {"code": current if s != 1 else "0ld"}} for s in (0, 1, 2)}
+    (root / "summary.json").write_text(json.dumps({"runs": runs}))
+    s = ledger.seed_summary(CLAIMS["P3"], ledger.seed_folders(root))
+    assert s["stale"] == ["1"] and sorted(s["seeds"]) == ["0", "2"] and s["n"] == 2
+    assert "not counted: seed 1 (run by older notebook code)" in ledger.seeds_cell(s)
