@@ -142,8 +142,9 @@ RULE_CASES = [
     ("S1", {**EV("mlp_gan", 20.0, 0.5, 0.7), **EV("pca_uniform", 80.0, 0.1, 0.2), **FLOOR},
      EV("mlp_gan", 75.0, 0.5, 0.22)),
     ("S2", S2_OK, EV("conv", 28.0, 0.6, 0.8)),              # within 10% of the MLP GAN's FD
-    ("O1", dict(interp_step_rms=0.1, interp_ends_rms=0.7, midpoint_norm_lerp=7.0, midpoint_norm_slerp=10.0),
-     dict(interp_step_rms=0.6)),
+    ("O1", dict(interp_step_rms=0.1, interp_ends_rms=0.7, interp_max_step_share=0.2, midpoint_norm_lerp=7.0,
+                midpoint_norm_slerp=10.0),
+     dict(interp_max_step_share=1.0)),   # one jump: the mean step (0.1 of 0.7) would not show it
     ("B1", {**EV("conv", 30.0, 0.5, 0.7), **EV("fc", 20.0, 0.5, 0.7)}, EV("fc", 28.0, 0.5, 0.7)),
     ("B2", {"looks_at.conv": "background", "looks_at.fc": "background", "shares.conv.fake.fake.gradcam": 0.05,
             "shares.fc.fake.fake.gradcam": 0.05, "stroke_area.conv": 0.13, "stroke_area.fc": 0.13},

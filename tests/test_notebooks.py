@@ -89,8 +89,9 @@ def check_02(m: dict) -> None:
     # slerp keeps the norm near sqrt(100); lerp's midpoint falls inside the sphere
     assert m["midpoint_norm_lerp"] < 0.85 * m["midpoint_norm_slerp"], m
     assert 8.0 < m["midpoint_norm_slerp"] < 12.0, m
-    # the walk is gradual: one step of ten changes the image much less than the whole path
+    # the walk is gradual: no single step of the ten carries half of a walk's change (a jump would)
     assert 0 < m["interp_step_rms"] < 0.5 * m["interp_ends_rms"], m
+    assert 0 < m["interp_max_step_share"] < 0.5, m
 
 
 #: notebooks 03-05: a trained generator's FD in the evaluator's features is below this share of the untrained one's
