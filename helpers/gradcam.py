@@ -154,6 +154,16 @@ def rank_correlation(maps_a: torch.Tensor, maps_b: torch.Tensor) -> np.ndarray:
     return out
 
 
+def cross_image_rank_correlation(maps: torch.Tensor) -> float:
+    """Median Spearman correlation between the maps of *different* images (each with the next one's,
+    cyclically): about 0 for maps that follow each image, 1 for one map drawn on every image (which a
+    sanity check against a random D alone would not catch). NaN if fewer than two maps are non-constant."""
+    if len(maps) < 2:
+        raise ValueError(f"cross_image_rank_correlation needs at least 2 maps, got {len(maps)}")
+    r = rank_correlation(maps, maps.roll(1, dims=0))
+    return float(np.nanmedian(r)) if np.isfinite(r).any() else float("nan")
+
+
 __all__ = ["TARGETS", "METHODS", "STROKE_THRESHOLD", "target_scores", "activations_and_grads",
            "gradcam_map", "gradcampp_map", "upsample_normalise", "cam_maps", "stroke_mask",
-           "stroke_share", "rank_correlation"]
+           "stroke_share", "rank_correlation", "cross_image_rank_correlation"]

@@ -33,3 +33,21 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
     direction = (torch.sin((1 - t) * omega) * (a / na) + torch.sin(t * omega) * (b / nb)) / torch.sin(omega)
     norm = (1 - t) * na + t * nb
     return (direction * norm).to(z0.dtype)
+
+
+def walk_changes(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """RMS image change of every step, shape ``(walks, steps - 1)``, and end to end, ``(walks,)``, of
+    walks given as ``images`` of shape ``(walks, steps, ...)`` (one row of images per walk)."""
+    if images.dim() < 3 or images.shape[1] < 2:
+        raise ValueError(f"images must be (walks, steps >= 2, ...), got shape {tuple(images.shape)}")
+    x = images.flatten(2).double()
+    steps = (x[:, 1:] - x[:, :-1]).pow(2).mean(dim=2).sqrt()
+    ends = (x[:, -1] - x[:, 0]).pow(2).mean(dim=1).sqrt()
+    return steps, ends
+
+
+def largest_step_share(images: torch.Tensor) -> float:
+    """The largest single step of any walk as a share of that walk's end-to-end change: about
+    ``1 / (steps - 1)`` for a walk that changes evenly, near (or above) 1 for one that jumps."""
+    steps, ends = walk_changes(images)
+    return float((steps.max(dim=1).values / ends.clamp_min(1e-12)).max())

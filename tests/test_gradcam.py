@@ -265,3 +265,16 @@ def test_rank_correlation() -> None:
     assert np.allclose(r2, 1.0)
     with pytest.raises(ValueError, match="shape"):
         rank_correlation(a, a[:2])
+
+
+def test_cross_image_rank_correlation_catches_one_map_for_every_image():
+    from helpers.gradcam import cross_image_rank_correlation
+
+    g = torch.Generator().manual_seed(0)
+    own = torch.rand(20, 7, 7, generator=g)                       # a map per image
+    same = torch.rand(1, 7, 7, generator=g).expand(20, 7, 7)      # one map drawn on every image
+    assert abs(cross_image_rank_correlation(own)) < 0.2
+    assert cross_image_rank_correlation(same) == pytest.approx(1.0)
+    assert math.isnan(cross_image_rank_correlation(torch.zeros(5, 7, 7)))   # empty maps: undefined
+    with pytest.raises(ValueError, match="at least 2 maps"):
+        cross_image_rank_correlation(own[:1])

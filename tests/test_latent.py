@@ -45,3 +45,22 @@ def test_parallel_vectors_fall_back_to_lerp_and_bad_steps_are_rejected():
         slerp(z0, z0, 1)
     with pytest.raises(ValueError, match="steps"):
         lerp(z0, z0, 0)
+
+
+def test_largest_step_share_tells_a_gradual_walk_from_a_jump():
+    from helpers.latent import largest_step_share, walk_changes
+
+    t = torch.linspace(0, 1, 10).view(1, 10, 1, 1, 1)
+    a, b = torch.zeros(1, 1, 1, 28, 28), torch.ones(1, 1, 1, 28, 28)
+    even = (1 - t) * a + t * b                                  # the image changes a ninth per step
+    jump = torch.cat([a.expand(1, 5, 1, 28, 28), b.expand(1, 5, 1, 28, 28)], dim=1)  # all at once
+    assert largest_step_share(even) == pytest.approx(1 / 9)
+    assert largest_step_share(jump) == pytest.approx(1.0)
+    # the mean step, the old rule's number, cannot tell them apart: both average a ninth of the way
+    for walk in (even, jump):
+        steps, ends = walk_changes(walk)
+        assert float(steps.mean() / ends.mean()) == pytest.approx(1 / 9)
+    # one jumping walk among gradual ones is enough
+    assert largest_step_share(torch.cat([even, even, jump])) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="walks, steps >= 2"):
+        walk_changes(torch.zeros(3, 1, 28, 28))

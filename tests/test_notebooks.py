@@ -89,8 +89,9 @@ def check_02(m: dict) -> None:
     # slerp keeps the norm near sqrt(100); lerp's midpoint falls inside the sphere
     assert m["midpoint_norm_lerp"] < 0.85 * m["midpoint_norm_slerp"], m
     assert 8.0 < m["midpoint_norm_slerp"] < 12.0, m
-    # the walk is gradual: one step of ten changes the image much less than the whole path
+    # the walk is gradual: no single step of the ten carries half of a walk's change (a jump would)
     assert 0 < m["interp_step_rms"] < 0.5 * m["interp_ends_rms"], m
+    assert 0 < m["interp_max_step_share"] < 0.5, m
 
 
 #: notebooks 03-05: a trained generator's FD in the evaluator's features is below this share of the untrained one's
@@ -227,9 +228,12 @@ def check_07(m: dict) -> None:
         # far better than a re-initialised D on the same images
         assert v["d_fake"] < v["d_real"], (head, v)
         assert v["auc"] > 0.8 and v["auc"] > v["auc_random_d"] + 0.2, (head, v)
-        # sanity check: the maps depend on the weights (a copy of the image would correlate ~1)
+        # sanity check: the maps depend on the weights (a copy of the image would correlate ~1), and a
+        # cross-image correlation is a correlation (or "nan" when nearly all maps are empty)
         for method in ("gradcam", "gradcam++"):
             assert m["sanity_rank_corr"][f"{head}_{method}"] < 0.8, (head, method, m["sanity_rank_corr"])
+            cross = m["cross_image_rank_corr"][f"{head}_{method}"]
+            assert cross == "nan" or -1.0 <= cross <= 1.0, (head, method, cross)
         for kind in ("real", "fake"):
             for target in ("real", "fake"):
                 for method in ("gradcam", "gradcam++"):
