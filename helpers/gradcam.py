@@ -154,6 +154,22 @@ def rank_correlation(maps_a: torch.Tensor, maps_b: torch.Tensor) -> np.ndarray:
     return out
 
 
+@torch.no_grad()
+def linear_head_attribution(D: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The exact attribution of the logit of a discriminator whose head is linear in ``D.features``
+    (the course's conv head, a 7x7 convolution without bias, and its fc head): per cell ``(i, j)`` of the
+    feature map, ``sum_c W[c, i, j] * A[c, i, j]``, the head's weight times the activation. The cells
+    sum to the logit minus the head's bias, for every image: nothing is averaged away, unlike
+    Grad-CAM, whose channel weights are here one fixed mix for every image. Returns the ``(B, u, v)``
+    contributions (positive: evidence for "real") and the logits ``(B,)``, in D's current mode."""
+    acts = D.features(x)
+    if getattr(D, "minibatch_std", False):
+        raise ValueError("linear_head_attribution: a D with a minibatch-std channel mixes the batch into each logit")
+    layer = next(m for m in D.head if isinstance(m, (nn.Conv2d, nn.Linear)))
+    w = layer.weight.reshape(acts.shape[1:])            # conv (1, C, 7, 7) or fc (1, C*7*7): (C, 7, 7) either way
+    return (w * acts).sum(dim=1), D(x)
+
+
 def cross_image_rank_correlation(maps: torch.Tensor) -> float:
     """Median Spearman correlation between the maps of *different* images (each with the next one's,
     cyclically): about 0 for maps that follow each image, 1 for one map drawn on every image (which a
@@ -166,4 +182,4 @@ def cross_image_rank_correlation(maps: torch.Tensor) -> float:
 
 __all__ = ["TARGETS", "METHODS", "STROKE_THRESHOLD", "target_scores", "activations_and_grads",
            "gradcam_map", "gradcampp_map", "upsample_normalise", "cam_maps", "stroke_mask",
-           "stroke_share", "rank_correlation", "cross_image_rank_correlation"]
+           "stroke_share", "rank_correlation", "cross_image_rank_correlation", "linear_head_attribution"]

@@ -278,3 +278,21 @@ def test_cross_image_rank_correlation_catches_one_map_for_every_image():
     assert math.isnan(cross_image_rank_correlation(torch.zeros(5, 7, 7)))   # empty maps: undefined
     with pytest.raises(ValueError, match="at least 2 maps"):
         cross_image_rank_correlation(own[:1])
+
+
+@pytest.mark.parametrize("head", ["conv", "fc"])
+def test_linear_head_attribution_sums_to_the_logit(head):
+    from helpers.gradcam import linear_head_attribution
+
+    torch.manual_seed(0)
+    D = DCGANDiscriminator(width=8, head=head).eval()
+    x = torch.rand(6, 1, 28, 28) * 2 - 1
+    contrib, logits = linear_head_attribution(D, x)
+    assert contrib.shape == (6, 7, 7)
+    layer = D.head[0] if head == "conv" else D.head[1]
+    bias = 0.0 if layer.bias is None else float(layer.bias)
+    assert torch.allclose(contrib.sum(dim=(1, 2)) + bias, logits, atol=1e-5)
+    # unlike Grad-CAM's one channel mix, the map follows the image: two images, two maps
+    assert not torch.allclose(contrib[0], contrib[1])
+    with pytest.raises(ValueError, match="minibatch-std"):
+        linear_head_attribution(DCGANDiscriminator(width=8, head=head, minibatch_std=True), x)

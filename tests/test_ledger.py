@@ -147,8 +147,11 @@ RULE_CASES = [
      dict(interp_max_step_share=1.0)),   # one jump: the mean step (0.1 of 0.7) would not show it
     ("B1", {**EV("conv", 30.0, 0.5, 0.7), **EV("fc", 20.0, 0.5, 0.7)}, EV("fc", 28.0, 0.5, 0.7)),
     ("B2", {"looks_at.conv": "background", "looks_at.fc": "background", "shares.conv.fake.fake.gradcam": 0.05,
-            "shares.fc.fake.fake.gradcam": 0.05, "stroke_area.conv": 0.13, "stroke_area.fc": 0.13},
-     {"looks_at.conv": "strokes", "looks_at.fc": "neither"}),
+            "shares.fc.fake.fake.gradcam": 0.05, "stroke_area.conv": 0.13, "stroke_area.fc": 0.13,
+            "looks_at_gradcam.conv": "strokes", "looks_at_gradcam.fc": "strokes", "exact_shares.conv.fake": 0.05,
+            "exact_shares.fc.fake": 0.05},
+     {"looks_at.conv": "strokes", "looks_at.fc": "neither",   # Grad-CAM's reading never decides:
+      "looks_at_gradcam.conv": "background", "looks_at_gradcam.fc": "background"}),
     ("B3", {**{f"sanity_rank_corr.{k}": 0.1 for k in ledger.GRADCAM_MAPS},
             **{f"cross_image_rank_corr.{k}": 0.2 for k in ledger.GRADCAM_MAPS}},
      {"sanity_rank_corr.fc_gradcam": 0.9}),

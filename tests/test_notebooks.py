@@ -251,6 +251,13 @@ def check_07(m: dict) -> None:
     corr = m["real_vs_fake_target_rank_corr"]["gradcam"]
     assert corr == "nan" or corr < 0.5, m["real_vs_fake_target_rank_corr"]
     assert set(m["looks_at"].values()) <= {"strokes", "background", "neither"}, m["looks_at"]
+    assert set(m["looks_at_gradcam"].values()) <= {"strokes", "background", "neither"}, m["looks_at_gradcam"]
+    # the exact attribution of the linear heads: its cells sum to the logit; its shares are shares
+    assert m["exact_sum_error"] < 1e-3, m["exact_sum_error"]
+    for head in ("conv", "fc"):
+        for kind in ("real", "fake"):
+            share = m["exact_shares"][head][kind]
+            assert share == "nan" or 0.0 <= share <= 1.0, (head, kind, share)
     assert m["dataset"] in m["conclusion"]
 
 
