@@ -290,7 +290,7 @@ def test_linear_head_attribution_sums_to_the_logit(head):
     contrib, logits = linear_head_attribution(D, x)
     assert contrib.shape == (6, 7, 7)
     layer = D.head[0] if head == "conv" else D.head[1]
-    bias = 0.0 if layer.bias is None else float(layer.bias)
+    bias = 0.0 if layer.bias is None else float(layer.bias.detach())
     assert torch.allclose(contrib.sum(dim=(1, 2)) + bias, logits, atol=1e-5)
     # unlike Grad-CAM's one channel mix, the map follows the image: two images, two maps
     assert not torch.allclose(contrib[0], contrib[1])
