@@ -37,8 +37,10 @@ PLANNED_SEEDS = 5                          # seeds 0-4 (make reproduce)
 #: of PLANNED_SEEDS seeds, a claim "holds" when its test passes plainly in >= PASS_K, "holds with a caveat"
 #: when it passes (plainly or with its caveat) in >= PASS_K, "does not hold" when it passes in <= FAIL_K
 PASS_K, FAIL_K = 4, 1
-#: profiles the ledger cites, and where their metrics live relative to figures/ (see helpers.run)
-PROFILE_DIRS = {"teach": "", "paper": "paper"}
+#: runs the ledger cites, and where their metrics live relative to figures/ (see helpers.run.NotebookRun):
+#: the committed teach run on MNIST; a committed teach run on Fashion-MNIST (a second dataset, for the claims
+#: whose notebooks were run there: rows appear only where its metrics.json is committed); a GPU paper run
+PROFILE_DIRS = {"teach": "", "teach-fashion-mnist": "teach-fashion-mnist", "paper": "paper"}
 
 Verdict = tuple[str, str]  # (one of VERDICTS, a short reason)
 
@@ -322,7 +324,7 @@ def rule_fc_head(m: Metrics) -> Verdict:
     least 10% lower, sure share and coverage no lower (0.05)."""
     verdict, reason = _clearly_better(m, ("fc", ""), ("conv", ""), ("fc head", "conv head"))
     if verdict == FAILS:
-        return FAILS, f"{reason}; the blog's D was weak on birds, ours is not"
+        return FAILS, f"{reason} on {m['dataset']}; the blog's premise was a weak D, on birds"
     return verdict, reason
 
 
@@ -568,7 +570,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("B1", "Grad-CAM blog (001)",
           "a fully connected last layer in D gives a better GAN than DCGAN's conv head",
           NB02, ("conv_vs_fc_samples.png", "evaluator_quality.png", "fc_head_losses.png"),
-          _ev_keys("fc") + _ev_keys("conv"),
+          _ev_keys("fc") + _ev_keys("conv") + ("dataset",),
           lambda m: (f"evaluator FD / sure share / coverage / precision: {_ev_row(m, 'fc')} (fc head) vs "
                      f"{_ev_row(m, 'conv')} (conv head)"),
           rule_fc_head,

@@ -145,7 +145,8 @@ RULE_CASES = [
     ("O1", dict(interp_step_rms=0.1, interp_ends_rms=0.7, interp_max_step_share=0.2, midpoint_norm_lerp=7.0,
                 midpoint_norm_slerp=10.0),
      dict(interp_max_step_share=1.0)),   # one jump: the mean step (0.1 of 0.7) would not show it
-    ("B1", {**EV("conv", 30.0, 0.5, 0.7), **EV("fc", 20.0, 0.5, 0.7)}, EV("fc", 28.0, 0.5, 0.7)),
+    ("B1", {**EV("conv", 30.0, 0.5, 0.7), **EV("fc", 20.0, 0.5, 0.7), "dataset": "fashion-mnist"},
+     EV("fc", 28.0, 0.5, 0.7)),
     ("B2", {"looks_at.conv": "background", "looks_at.fc": "background", "shares.conv.fake.fake.gradcam": 0.05,
             "shares.fc.fake.fake.gradcam": 0.05, "stroke_area.conv": 0.13, "stroke_area.fc": 0.13,
             "looks_at_gradcam.conv": "strokes", "looks_at_gradcam.fc": "strokes", "exact_shares.conv.fake": 0.05,
