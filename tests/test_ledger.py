@@ -66,9 +66,9 @@ def test_rows_carry_provenance_from_metrics():
         if r["verdict"] == ledger.UNMEASURED:
             assert r["run"] is None and r["measured"] == "not yet measured"
             continue
-        own = json.loads((REPO / "figures" / r["notebook"] / "metrics.json").read_text())
-        assert (r["run"]["profile"], r["run"]["seed"]) == (own["profile"], own["seed"])
-        recorder = json.loads((REPO / "figures" / r["run"]["data_recorded_by"] / "metrics.json").read_text())
+        own = json.loads(ledger.metrics_path(r["notebook"], r["profile"]).read_text())
+        assert (r["run"]["profile"], r["run"]["seed"], r["run"]["dataset"]) == (own["profile"], own["seed"], own["dataset"])
+        recorder = json.loads(ledger.metrics_path(r["run"]["data_recorded_by"], r["profile"]).read_text())
         assert r["run"]["data_source"] == recorder["data_source"]
 
 
