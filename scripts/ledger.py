@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -788,9 +789,8 @@ def seed_summary(claim: Claim, folders: dict[int, Path]) -> dict[str, Any]:
                            "holds": verdicts.count(HOLDS), "passes": verdicts.count(HOLDS) + verdicts.count(CAVEAT),
                            "verdict": over_seeds(verdicts)}
     if values and claim.stat is not None:
-        mid = len(values) // 2
-        median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-        out.update(stat=claim.stat.label, median=median, min=values[0], max=values[-1], fmt=claim.stat.fmt)
+        out.update(stat=claim.stat.label, median=statistics.median(values), min=values[0], max=values[-1],
+                   fmt=claim.stat.fmt)
     return out
 
 
