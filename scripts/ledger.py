@@ -742,15 +742,18 @@ def over_seeds(verdicts: list[str], planned: int = PLANNED_SEEDS) -> str:
     return worst if worst == best else PENDING
 
 
-def _code_hash(notebook: str) -> str | None:
-    """The hash ``make reproduce`` records of a notebook's code (scripts/reproduce.py), None if it is absent."""
-    path = ROOT / "notebooks" / f"{notebook}.ipynb"
-    if not path.is_file():
-        return None
+def _reproduce_module() -> Any:
+    """scripts/reproduce.py, whose code hash and summary format the ledger reads (one copy of each)."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from reproduce import code_hash
+    import reproduce
 
-    return code_hash(path)
+    return reproduce
+
+
+def _code_hash(notebook: str) -> str | None:
+    """The hash ``make reproduce`` records of a notebook's code, None if the notebook is absent."""
+    path = ROOT / "notebooks" / f"{notebook}.ipynb"
+    return _reproduce_module().code_hash(path) if path.is_file() else None
 
 
 def stale_notebooks(claim: Claim, folder: Path) -> list[str]:
@@ -759,7 +762,7 @@ def stale_notebooks(claim: Claim, folder: Path) -> list[str]:
     summary_path = folder.parent / "summary.json"
     if not summary_path.is_file():
         return []
-    runs = json.loads(summary_path.read_text()).get("runs", {}).get(folder.name, {})
+    runs = _reproduce_module().load_summary(summary_path)["runs"].get(folder.name, {})
     read = {claim.notebook} | {k.split("/")[0] for k in claim.keys if "/" in k}
     return sorted(nb for nb in read if runs.get(nb, {}).get("code") != _code_hash(nb))
 
