@@ -8,6 +8,7 @@
 #                | make evaluator (retrain the committed evaluator checkpoints, both datasets)
 #                | make ledger (README's reproduction ledger from figures/*/metrics.json) | make ledger-check
 #                | make course-map (README's course map from bench.json and the exercises) | make lab | make clean
+#                | make lesson (copy the notebooks' #@save cells into helpers/lesson.py; a test fails while they differ)
 #
 # Settings (environment or `make VAR=...`):
 #   PYTHON          the Python 3 that creates .venv (default: python3)
@@ -24,7 +25,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 export PYTHONHASHSEED := 0
 
-.PHONY: venv data run test reproduce book evaluator bench ledger ledger-check course-map lab clean
+.PHONY: venv data run test reproduce book evaluator bench ledger ledger-check course-map lesson lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +62,9 @@ ledger: $(STAMP)
 
 ledger-check: $(STAMP)
 	$(BIN)/python scripts/ledger.py --check
+
+lesson: $(STAMP)
+	$(BIN)/python scripts/lesson.py
 
 course-map: $(STAMP)
 	$(BIN)/python scripts/course_map.py

@@ -11,7 +11,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torchvision.utils import make_grid
 
+from . import sliders
 from .train import smooth
+
+sliders.register()   # saved notebooks show a picture for each slider (helpers/sliders.py)
 
 
 def grid_image(images: torch.Tensor, nrow: int = 8, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:

@@ -1,5 +1,7 @@
 """The one GAN training loop of the course, and "load the checkpoint if it matches, else train".
 
+The step and the epoch are lesson code (``gan_step`` in notebook 01, ``gan_epoch`` in notebook 02,
+extracted into :mod:`helpers.lesson`); this module adds the bookkeeping around them.
 Each step is the standard non-saturating GAN update (Goodfellow et al. 2014)::
 
     D:  minimise  BCE(D(x), 1) + BCE(D(G(z)), 0)      # tell real from fake
@@ -12,6 +14,9 @@ number of times per epoch, after every epoch by default ("samples across epochs"
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+import textwrap
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +24,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from . import lesson
 from .checkpoints import load_or_build
 from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, init_weights
 from .params import check_choice, check_float, check_int
@@ -163,13 +169,17 @@ def generate(G: nn.Module, z: torch.Tensor, *, batch_size: int = 1000) -> torch.
 
 def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
               device: torch.device | None = None,
-              g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None) -> GANResult:
+              g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None,
+              step: Callable[..., tuple[torch.Tensor, ...]] | None = None,
+              epoch: Callable[..., None] | None = None) -> GANResult:
     """Train a GAN on ``images`` (float, ``(N, 1, 28, 28)`` in ``[-1, 1]``) as ``cfg`` says.
 
     Deterministic for a given ``cfg.seed`` on a given device. The last incomplete batch
     of an epoch is dropped, so every step sees ``batch_size`` real images.
     ``g_extra``: an extra generator loss term, a function of the fake batch, added with
     weight ``cfg.g_extra_weight`` (notebook 05's criterion); required when that weight is > 0.
+    ``step`` / ``epoch``: replacements for the lesson's ``gan_step`` / ``gan_epoch`` (same
+    signatures), for example a student's changed copy from the notebook.
     """
     if cfg.g_extra_weight > 0 and g_extra is None:
         raise ValueError(f"the config asks for an extra generator loss ({cfg.g_extra!r}) but no g_extra "
@@ -185,7 +195,6 @@ def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
     D.to(device)
     opt_g = _optimizer(cfg, G.parameters(), cfg.lr_g)
     opt_d = _optimizer(cfg, D.parameters(), cfg.lr_d)
-    bce = nn.BCEWithLogitsLoss()
     data = images.to(device)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     noise_gen = torch.Generator(device=device).manual_seed(cfg.seed + 1)
@@ -202,49 +211,48 @@ def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
     hist = {k: torch.zeros(cfg.epochs * iters) for k in keys}
     snapshots: list[dict[str, Any]] = []
     samples = [generate(G, fixed_noise)]
-    ones = torch.ones(cfg.batch_size, device=device)
-    zeros = torch.zeros(cfg.batch_size, device=device)
+    step_kw = {"g_extra": g_extra, "g_extra_weight": cfg.g_extra_weight} if cfg.g_extra_weight > 0 else {}
+
+    def noise(n: int) -> torch.Tensor:
+        return sample_noise(n, cfg.nz, cfg.noise, generator=noise_gen, device=device)
 
     bar = progress_bar(total=cfg.epochs * iters, disable=not progress, desc=f"{cfg.arch} nz={cfg.nz}",
                        unit="it")
-    step = 0
-    for epoch in range(cfg.epochs):
-        perm = torch.randperm(len(images), generator=shuffle).to(device)
-        for i in range(iters):
-            real = data[perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]]
-            z = sample_noise(cfg.batch_size, cfg.nz, cfg.noise, generator=noise_gen, device=device)
-            fake = G(z)
-            # D step: real -> 1, fake -> 0 (fake detached: this step must not change G)
-            out_real = D(real)
-            out_fake = D(fake.detach())
-            loss_d = bce(out_real, ones) + bce(out_fake, zeros)
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            opt_d.step()
-            # G step: make the (updated) D call the fakes real
-            loss_g = bce(D(fake), ones)
-            if cfg.g_extra_weight > 0:
-                loss_g = loss_g + cfg.g_extra_weight * g_extra(fake)
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            opt_g.step()
-
-            with torch.no_grad():
-                hist["loss_d"][step] = loss_d.item()
-                hist["loss_g"][step] = loss_g.item()
-                hist["d_real"][step] = torch.sigmoid(out_real).mean().item()
-                hist["d_fake"][step] = torch.sigmoid(out_fake).mean().item()
-            step += 1
+    for epoch_index in range(cfg.epochs):
+        def after_step(i: int, record: dict[str, float], epoch_index: int = epoch_index) -> None:
+            step_no = epoch_index * iters + i
+            for k in keys:
+                hist[k][step_no] = record[k]
             if i + 1 in snap_at:
-                snapshots.append({"epoch": epoch + (i + 1) / iters,
+                snapshots.append({"epoch": epoch_index + (i + 1) / iters,
                                   "state": {k: v.detach().cpu().clone() for k, v in G.state_dict().items()}})
             if i + 1 in sample_at:
                 samples.append(generate(G, fixed_noise))
-            if progress and (step % 20 == 0 or step == bar.total):
-                bar.set_postfix(epoch=epoch + 1, loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}")
+            if progress and ((step_no + 1) % 20 == 0 or step_no + 1 == bar.total):
+                bar.set_postfix(epoch=epoch_index + 1, loss_d=f"{record['loss_d']:.3f}",
+                                loss_g=f"{record['loss_g']:.3f}")
             bar.update(1)
+
+        order = torch.randperm(len(images), generator=shuffle).to(device)
+        (epoch or lesson.gan_epoch)(G, D, opt_g, opt_d, data, cfg.batch_size, order, noise, after_step,
+                                    step=step, **step_kw)
     bar.close()
     return GANResult(cfg, G.cpu().eval(), D.cpu().eval(), hist, snapshots, fixed_noise, torch.stack(samples))
+
+
+def lesson_identity(fn: Callable[..., Any] | None, reference: Callable[..., Any]) -> str | None:
+    """``None`` if ``fn`` is the lesson's ``reference`` function or a copy with the same source
+    (a notebook's ``#@save`` cell); otherwise ``"custom <hash>"``, a short hash of its source,
+    which becomes part of the checkpoint's config so that a changed step trains a new GAN."""
+    if fn is None or fn is reference:
+        return None
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):  # no source to read (a lambda typed at a prompt, a builtin)
+        source = repr(getattr(fn, "__code__", fn).co_code if hasattr(fn, "__code__") else fn)
+    if source == textwrap.dedent(inspect.getsource(reference)):
+        return None
+    return "custom " + hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
 def _to_state(res: GANResult) -> dict[str, Any]:
@@ -255,16 +263,24 @@ def _to_state(res: GANResult) -> dict[str, Any]:
 
 def load_or_train_gan(cfg: GANConfig, images: torch.Tensor, path: str | Path, *,
                       progress: bool = True, rebuild: bool = False,
-                      g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None) -> GANResult:
+                      g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                      step: Callable[..., tuple[torch.Tensor, ...]] | None = None,
+                      epoch: Callable[..., None] | None = None) -> GANResult:
     """The GAN of ``cfg`` from its checkpoint at ``path`` if it exists and matches ``cfg``,
-    otherwise trained now and saved there (atomically)."""
+    otherwise trained now and saved there (atomically). ``step`` / ``epoch`` as in
+    :func:`train_gan`; one that differs from the lesson's is recorded in the checkpoint's config."""
     trained: list[GANResult] = []
+    config = asdict(cfg)
+    for key, fn, reference in (("step", step, lesson.gan_step), ("epoch", epoch, lesson.gan_epoch)):
+        identity = lesson_identity(fn, reference)
+        if identity is not None:
+            config[key] = identity
 
     def build() -> dict[str, Any]:
-        trained.append(train_gan(cfg, images, progress=progress, g_extra=g_extra))
+        trained.append(train_gan(cfg, images, progress=progress, g_extra=g_extra, step=step, epoch=epoch))
         return _to_state(trained[0])
 
-    payload = load_or_build(path, kind="gan", config=asdict(cfg), build=build, rebuild=rebuild)
+    payload = load_or_build(path, kind="gan", config=config, build=build, rebuild=rebuild)
     if trained:
         return trained[0]
     st = payload["state"]
@@ -292,4 +308,4 @@ def all_finite(history: dict[str, torch.Tensor]) -> bool:
 
 
 __all__ = ["GANConfig", "GANResult", "sample_noise", "build_models", "generate", "train_gan",
-           "load_or_train_gan", "smooth", "all_finite"]
+           "load_or_train_gan", "lesson_identity", "smooth", "all_finite"]

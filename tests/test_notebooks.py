@@ -6,6 +6,7 @@ The assertions compare a trained model against references measured in the same r
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 
@@ -365,6 +366,11 @@ def test_committed_notebook_is_clean(nb: Path) -> None:
     shown = json.dumps([o for c in code for o in c.outputs])
     for bad in ("PosixPath(", "WindowsPath(", str(REPO), "/home/", "/tmp/", "/work/", "/Users/"):
         assert bad not in shown, f"{nb.name}: an output shows {bad!r}"
+    # a slider reads as a picture (helpers/sliders.py), a progress bar as finished, not a frozen "0%"
+    assert "interactive(children=" not in shown, f"{nb.name}: a slider saved as its repr; re-run the notebook"
+    texts = [o.get("data", {}).get("text/plain", "") for c in code for o in c.outputs]
+    frozen = [t for t in texts if re.match(r"\s*0%\|", t if isinstance(t, str) else "".join(t))]
+    assert not frozen, f"{nb.name}: a progress bar saved at {frozen[0][:40]!r}; re-run the notebook"
     assert any("# NBVAL_CHECK_OUTPUT" in c.source for c in code)
     params = book.metadata.get("papermill", {}).get("parameters", {})
     assert params.get("PROFILE", "teach") == "teach", "committed outputs must come from a teach run"
