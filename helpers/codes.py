@@ -36,6 +36,7 @@ from torch import nn
 
 from .checkpoints import load_or_build
 from .gradcam import stroke_mask
+from .lesson import acgan_loss, info_loss  # noqa: F401  (lesson code of notebook 06, re-exported)
 from .models import batch_stats_copy, init_weights
 from .params import check_choice, check_float, check_int
 from .progress import progress as progress_bar
@@ -192,23 +193,6 @@ def build_code_models(cfg: CodeGANConfig) -> tuple[CodeGenerator, CodeDiscrimina
     return G, D
 
 
-def info_loss(out: DOutput, codes: Codes, *, lambda_cat: float = 1.0, lambda_cont: float = 0.1,
-              cont_loss: str = "fixed") -> torch.Tensor:
-    """``-lambda L_I`` up to the constant ``H(c)``: the part of InfoGAN's objective that G and Q
-    minimise. Categorical: cross entropy of Q's logits with the code; continuous: the Gaussian
-    negative log-likelihood of the code under Q (sigma = 1 for ``"fixed"``), constants dropped."""
-    check_choice("cont_loss", cont_loss, CONT_LOSSES)
-    loss = lambda_cat * F.cross_entropy(out.cat_logits, codes.cat)             # -E log Q(c_cat | x)
-    if codes.cont.shape[1]:
-        err2 = (codes.cont - out.cont_mean) ** 2
-        if cont_loss == "fixed":
-            nll = 0.5 * err2                                                     # sigma = 1
-        else:
-            nll = out.cont_logstd + 0.5 * err2 * torch.exp(-2 * out.cont_logstd)  # log s + (c-mu)^2/(2 s^2)
-        loss = loss + lambda_cont * nll.sum(1).mean()                          # -E log Q(c_cont | x)
-    return loss
-
-
 @dataclass
 class CodeGANResult:
     """A trained (or loaded) code GAN: models and per-iteration history."""
@@ -263,8 +247,7 @@ def train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: torch.Tenso
         if cfg.kind == "infogan":
             return info_loss(out, codes, **info)
         if cfg.kind == "acgan":
-            term = F.cross_entropy(out.cat_logits, codes.cat)
-            return term + F.cross_entropy(real.cat_logits, y) if real is not None else term
+            return acgan_loss(out, codes.cat, real, y)
         return torch.zeros((), device=device)
 
     iters = len(images) // cfg.batch_size

@@ -156,3 +156,30 @@ def gan_epoch(G: nn.Module, D: nn.Module, opt_g: torch.optim.Optimizer, opt_d: t
         after_step(i, {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
                        "d_real": torch.sigmoid(out_real).mean().item(),
                        "d_fake": torch.sigmoid(out_fake).mean().item()})
+
+
+# ---- from notebooks/06_infogan_acgan.ipynb ----
+def info_loss(out: DOutput, codes: Codes, *, lambda_cat: float = 1.0, lambda_cont: float = 0.1,
+              cont_loss: str = "fixed") -> torch.Tensor:
+    """-lambda L_I up to the constant H(c): the part of InfoGAN's objective that G and Q minimise.
+    Categorical: the cross entropy of Q's logits with the code; continuous: the Gaussian negative
+    log-likelihood of the code under Q (sigma = 1 for "fixed"), constants dropped."""
+    check_choice("cont_loss", cont_loss, ("fixed", "gaussian"))
+    loss = lambda_cat * F.cross_entropy(out.cat_logits, codes.cat)             # -E log Q(c_cat | x)
+    if codes.cont.shape[1]:
+        err2 = (codes.cont - out.cont_mean) ** 2
+        if cont_loss == "fixed":
+            nll = 0.5 * err2                                                     # sigma = 1
+        else:
+            nll = out.cont_logstd + 0.5 * err2 * torch.exp(-2 * out.cont_logstd)  # log s + (c-mu)^2/(2 s^2)
+        loss = loss + lambda_cont * nll.sum(1).mean()                          # -E log Q(c_cont | x)
+    return loss
+
+
+# ---- from notebooks/06_infogan_acgan.ipynb ----
+def acgan_loss(out_fake: DOutput, requested: torch.Tensor, out_real: DOutput | None = None,
+               labels: torch.Tensor | None = None) -> torch.Tensor:
+    """ACGAN's class term: the cross entropy of the fakes' class logits with the requested class,
+    plus, for D (given the real images' output and labels), the same on the real images."""
+    term = F.cross_entropy(out_fake.cat_logits, requested)
+    return term + F.cross_entropy(out_real.cat_logits, labels) if out_real is not None else term
