@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from scipy.stats import spearmanr
 from torch import nn
 
+from .lesson import gradcampp_map, layer_activations_and_grads  # noqa: F401  (notebook 07's lesson code)
 from .params import check_choice, check_float, check_int
 
 #: target functions of a discriminator that returns logits (``D(x) = sigmoid(logit)``)
@@ -53,26 +54,13 @@ def target_scores(logits: torch.Tensor, target: str) -> torch.Tensor:
 def activations_and_grads(model: nn.Module, layer: nn.Module, x: torch.Tensor,
                           target: str = "fake") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run ``model`` on ``x`` and return ``layer``'s output ``A`` (``(B, K, u, v)``), the
-    gradients ``dy/dA`` of each image's target ``y`` (same shape) and the model's outputs.
-
-    One forward hook catches ``A``; it is removed before returning, also when something
-    fails. The gradients come from ``torch.autograd.grad``, so no ``.grad`` of the model's
-    parameters is touched. ``sum_b y_b`` is differentiated: image ``b``'s gradient is its
+    gradients ``dy/dA`` of each image's target ``y`` (same shape) and the model's outputs:
+    :func:`helpers.lesson.layer_activations_and_grads` (notebook 07's lesson code) with the
+    score of :data:`TARGETS`. ``sum_b y_b`` is differentiated: image ``b``'s gradient is its
     own as long as images do not interact after ``layer`` (no BatchNorm in training mode there).
     """
     check_choice("target", target, TARGETS)
-    caught: list[torch.Tensor] = []
-    handle = layer.register_forward_hook(lambda _m, _inp, out: caught.append(out))
-    try:
-        with torch.enable_grad():
-            out = model(x)
-            if not caught:
-                raise ValueError(f"layer {type(layer).__name__} did not run in the model's forward pass")
-            acts = caught[-1]
-            grads, = torch.autograd.grad(target_scores(out, target).sum(), acts)
-    finally:
-        handle.remove()
-    return acts.detach(), grads.detach(), out.detach()
+    return layer_activations_and_grads(model, layer, x, lambda out: target_scores(out, target))
 
 
 def gradcam_map(acts: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
@@ -80,18 +68,6 @@ def gradcam_map(acts: torch.Tensor, grads: torch.Tensor) -> torch.Tensor:
     gradient of channel ``k``. Shape ``(B, u, v)``, not normalised."""
     alpha = grads.mean(dim=(2, 3), keepdim=True)             # (B, K, 1, 1)
     return F.relu((alpha * acts).sum(dim=1))
-
-
-def gradcampp_map(acts: torch.Tensor, grads: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """Grad-CAM++ at layer resolution with the exp-output simplification (module docstring).
-    ``eps`` keeps the division finite (the value ``grad-cam`` uses). Shape ``(B, u, v)``."""
-    g2 = grads.pow(2)
-    g3 = g2 * grads
-    sum_a = acts.sum(dim=(2, 3), keepdim=True)                # sum_ab A^k_ab
-    a = g2 / (2 * g2 + sum_a * g3 + eps)
-    a = torch.where(grads != 0, a, torch.zeros_like(a))
-    w = (a * F.relu(grads)).sum(dim=(2, 3), keepdim=True)     # (B, K, 1, 1)
-    return F.relu((w * acts).sum(dim=1))
 
 
 def upsample_normalise(raw: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -183,3 +183,36 @@ def acgan_loss(out_fake: DOutput, requested: torch.Tensor, out_real: DOutput | N
     plus, for D (given the real images' output and labels), the same on the real images."""
     term = F.cross_entropy(out_fake.cat_logits, requested)
     return term + F.cross_entropy(out_real.cat_logits, labels) if out_real is not None else term
+
+
+# ---- from notebooks/07_gradcam_discriminator.ipynb ----
+def layer_activations_and_grads(model: nn.Module, layer: nn.Module, x: torch.Tensor,
+                                score: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """Run model on x; return layer's output A (B, K, u, v), the gradients dy/dA of each image's
+    y = score(model(x))[b] (same shape) and the model's outputs. The hook is removed before
+    returning, also when something fails; no .grad of the model's parameters is touched."""
+    caught: list[torch.Tensor] = []
+    handle = layer.register_forward_hook(lambda _m, _inp, out: caught.append(out))
+    try:
+        with torch.enable_grad():
+            out = model(x)
+            if not caught:
+                raise ValueError(f"layer {type(layer).__name__} did not run in the model's forward pass")
+            acts = caught[-1]
+            grads, = torch.autograd.grad(score(out).sum(), acts)
+    finally:
+        handle.remove()
+    return acts.detach(), grads.detach(), out.detach()
+
+
+# ---- from notebooks/07_gradcam_discriminator.ipynb ----
+def gradcampp_map(acts: torch.Tensor, grads: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Grad-CAM++ at layer resolution, with the exp-output simplification (Y = e^y). eps keeps the
+    division finite (the value the grad-cam package uses). Shape (B, u, v), not normalised."""
+    g2 = grads.pow(2)
+    g3 = g2 * grads
+    sum_a = acts.sum(dim=(2, 3), keepdim=True)                # sum_ab A^k_ab
+    a = g2 / (2 * g2 + sum_a * g3 + eps)
+    a = torch.where(grads != 0, a, torch.zeros_like(a))       # a = 0 where the gradient is 0
+    w = (a * F.relu(grads)).sum(dim=(2, 3), keepdim=True)     # (B, K, 1, 1)
+    return F.relu((w * acts).sum(dim=1))

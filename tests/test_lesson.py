@@ -80,7 +80,8 @@ def test_lesson_cells_only_define_and_each_name_once():
                 names.append(node.name)
     assert len(names) == len(set(names)), names
     assert {"MLPGenerator", "MLPDiscriminator", "gan_step", "DCGANGenerator", "DCGANDiscriminator",
-            "init_weights", "gan_epoch", "info_loss", "acgan_loss"} <= set(names)
+            "init_weights", "gan_epoch", "info_loss", "acgan_loss",
+            "layer_activations_and_grads", "gradcampp_map"} <= set(names)
     assert all(hasattr(lesson, n) for n in names)
 
 
