@@ -13,6 +13,8 @@ include_patterns = ["README.md", "notebooks/[0-9][0-9]_*.ipynb"]
 exclude_patterns = ["build", ".venv", "runs", "data"]
 nb_execution_mode = "off"                 # the committed teach run, as GitHub shows it
 nb_output_stderr = "remove"               # warnings of the run, not lesson text
+# a static site has no kernel behind its widgets: show a slider's saved picture (helpers/sliders.py)
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3                  # [..](../README.md#reproduction-ledger) resolves
 html_theme = "alabaster"
