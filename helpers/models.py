@@ -21,9 +21,6 @@ from torch import nn
 from .lesson import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator,  # noqa: F401
                      append_minibatch_std, init_weights)
 
-IMAGE_SHAPE = (1, 28, 28)
-D_HEADS = ("conv", "fc")
-
 
 def batch_stats_copy(model: nn.Module) -> nn.Module:
     """A copy of ``model`` whose BatchNorm layers normalise every batch with its own

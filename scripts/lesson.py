@@ -17,6 +17,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from helpers.atomic import atomic_write_bytes  # noqa: E402
+
 MARK = "#@save"
 HEADER = '''"""The lesson code of the course: the models, the training step and the losses, as the
 notebooks teach them.
@@ -76,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
               + "\n".join(diff), file=sys.stderr)
         return 1
     if current != text:
-        tmp = target.with_suffix(".py.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
+        atomic_write_bytes(target, text.encode("utf-8"))
     print(f"wrote {target.relative_to(args.root)}")
     return 0
 

@@ -18,7 +18,7 @@ import torch
 
 from helpers import lesson
 from helpers.checkpoints import CheckpointWarning
-from helpers.train import GANConfig, lesson_identity, load_or_train_gan, train_gan
+from helpers.train import GANConfig, build_models, lesson_identity, load_or_train_gan, train_gan
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -140,7 +140,6 @@ def test_a_changed_step_is_used_and_gets_its_own_checkpoint(tmp_path):
     assert standard.loaded_from is None
     custom = load_or_train_gan(cfg, x, path, progress=False, step=d_only_step)   # stale for this step: retrained
     assert custom.loaded_from is None and calls == [16] * 4
-    from helpers.train import build_models
     G0 = build_models(cfg)[0]
     assert all(torch.equal(a, b) for a, b in zip(G0.state_dict().values(), custom.G.state_dict().values()))
     assert not all(torch.equal(a, b) for a, b in zip(G0.state_dict().values(), standard.G.state_dict().values()))
@@ -157,7 +156,6 @@ def test_a_changed_step_is_used_and_gets_its_own_checkpoint(tmp_path):
 def test_the_lesson_epoch_reports_d_verdicts_as_probabilities():
     cfg, x = tiny()
     records = []
-    from helpers.train import build_models
     G, D = build_models(cfg)
     opt_g, opt_d = torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
     lesson.gan_epoch(G, D, opt_g, opt_d, x, 16, torch.arange(64), lambda n: torch.randn(n, 4),
