@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 import math
 
+import numpy as np
 import torch
+from sklearn.metrics import mutual_info_score
 from torch import nn
 
 from .classifier import predict
@@ -90,6 +92,45 @@ def angular_purity(z: torch.Tensor, labels: torch.Tensor, *, bins: int = 72) -> 
     for a map with no angular structure."""
     counts = angle_bin_counts(z, labels, bins=bins)
     return float(counts.max(1).values.sum()) / max(1, len(labels))
+
+
+def angle_bins(z: torch.Tensor, bins: int = 36) -> torch.Tensor:
+    """Index (0 .. bins-1) of each 2-dim noise vector's angle bin: ``bins`` equal arcs from ``-pi``."""
+    check_int("bins", bins, minimum=1)
+    return ((angles(z) + math.pi) / (2 * math.pi) * bins).long().clamp(0, bins - 1)
+
+
+def radius_bins(z: torch.Tensor, bins: int = 36) -> torch.Tensor:
+    """Index (0 .. bins-1) of each noise vector's length among ``bins`` equal-count bins (by rank),
+    so that radius bins hold as many points as the angle bins of isotropic noise do."""
+    check_int("bins", bins, minimum=1)
+    rank = torch.empty(len(z), dtype=torch.long)
+    rank[z.norm(dim=1).argsort(stable=True)] = torch.arange(len(z))
+    return (rank * bins // max(1, len(z))).clamp(0, bins - 1)
+
+
+def label_information(groups: torch.Tensor, labels: torch.Tensor, *, permutations: int = 20,
+                      seed: int = 0) -> float:
+    """Theil's uncertainty coefficient, corrected for chance: the share of the label's entropy that
+    knowing each point's group (an angle bin, a radius bin) removes,
+
+        U = (I(label; group) - E) / (H(label) - E),
+
+    where ``E`` is the mean information of the same groups about ``permutations`` shuffles of the
+    labels (what finite bins find by chance; seeded, so deterministic). About 0 when the groups say
+    nothing, 1 when each group fixes the label; 0 when one label is everywhere (nothing to know: an
+    untrained generator's single blob). Mutual information and entropy by scikit-learn."""
+    if groups.shape != labels.shape or groups.dim() != 1:
+        raise ValueError(f"groups and labels must be 1-dim and of one length, got {tuple(groups.shape)} "
+                         f"and {tuple(labels.shape)}")
+    check_int("permutations", permutations, minimum=1)
+    g, y = groups.numpy(), labels.numpy()
+    h = mutual_info_score(y, y)           # H(label), in nats
+    if h < 1e-12:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    chance = float(np.mean([mutual_info_score(rng.permutation(y), g) for _ in range(permutations)]))
+    return float((mutual_info_score(y, g) - chance) / (h - chance))
 
 
 def class_shares(labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:

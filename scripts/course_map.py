@@ -37,12 +37,15 @@ NOTEBOOKS: dict[str, tuple[str, str]] = {
         "the paper's CNN classifier (Fig. 5) and its accuracy on the real MNIST test set; what the authors' "
         "input-range bug does to the labels; a classifier-based quality score; the noise → generator → "
         "classifier → label pipeline (Fig. 3) for 2-, 16- and 100-dim noise, saved as (noise, label) pairs; "
-        "one noise element changed at a time (Figs. 1-2) with Pearson scores",
+        "one noise element changed at a time (Figs. 1-2) with Pearson scores, then over 50 base vectors beside a "
+        "random change of the same length; the range bug on the 2-dim map against the authors' missing digits",
         "02's DCGAN checkpoint (trained here if missing)"),
     "04_sectors_and_tsne": (
-        "the map of 2-dim noise: sectors forming over training (Fig. 6, animation), angular purity and "
-        "coverage per snapshot; G(a·p) = G(p), exact with per-sample BatchNorm and approximate in eval mode "
-        "(Fig. 7); the circle of 40 points (Fig. 8); t-SNE of 16- and 100-dim noise with k-NN numbers; an "
+        "the map of 2-dim noise: sectors by construction with per-sample BatchNorm, then what the direction "
+        "and the length carry of the label in both modes against an untrained and a shuffled generator; "
+        "sectors forming over training (Fig. 6, animation), angular purity and coverage per snapshot; "
+        "G(a·p) = G(p), exact with per-sample BatchNorm and approximate in eval mode (Fig. 7); the circle of "
+        "40 points (Fig. 8); t-SNE of 16- and 100-dim noise with k-NN numbers and a linear probe; an "
         "angle/radius explorer", "03's artifacts (built here if missing)"),
     "05_guided_generation": (
         "sectors per class (wrap-around, several or no sectors); MSN (Fig. 9) and labeled noise with per-class "

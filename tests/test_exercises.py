@@ -95,3 +95,21 @@ def test_name_mistake_records_the_first_match_only():
     assert fb.ok
     assert fb.name_mistake(mistakes, lambda wrong: wrong == 6, prefix="f(3): ")
     assert fb.problems == ["f(3): doubled"]
+
+
+def test_predictions_todo_then_right_then_wrong():
+    from helpers.exercises import check_predictions
+    measured = {"invariant": True, "digits": 1, "purity": 0.98, "keeps more": "the same"}
+    todo = check_predictions("9.9", "t", {"invariant": True, "digits": None, "purity": None, "keeps more": None},
+                             measured)
+    assert todo.status == "todo" and "'digits'" in str(todo) and "0.98" not in str(todo)   # no answer shown yet
+    assert repr(todo) == str(todo)                                   # a notebook displays the repr
+    right = check_predictions("9.9", "t", {"invariant": True, "digits": 1, "purity": 0.9, "keeps more": "The same"},
+                              measured)
+    assert right and "Measured in this run" in str(right) and "0.98" in str(right)
+    wrong = check_predictions("9.9", "t", {"invariant": "yes", "digits": 3, "purity": 0.5, "keeps more": "zeroing"},
+                              measured)
+    assert wrong.status == "wrong" and len(wrong.problems) == 4, wrong.problems
+    assert "True or False" in wrong.problems[0] and "the run says 1" in wrong.problems[1]
+    extra = check_predictions("9.9", "t", {**measured, "colour": "red"}, measured)
+    assert extra.status == "wrong" and "unknown prediction" in extra.problems[0]

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.noise_map import (angles, angular_purity, circle_points, class_shares, label_noise,
-                               pearson, standard_images)
+from helpers.noise_map import (angle_bins, angles, angular_purity, circle_points, class_shares, label_information,
+                               label_noise, pearson, radius_bins, standard_images)
 
 
 def test_pearson_matches_numpy_corrcoef_per_image():
@@ -168,3 +168,38 @@ def test_angle_bin_counts_bins_from_minus_pi():
     counts = angle_bin_counts(z, torch.tensor([0, 1, 2, 1, 2]), bins=4, n_classes=3)
     assert counts.shape == (4, 3) and int(counts.sum()) == 5
     assert counts.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0]]
+
+
+def test_label_information_by_hand_and_its_ends():
+    # groups 0: labels 1,1,2 ; group 1: labels 2,2,2,3 -> U = (H(label) - H(label | group)) / H(label)
+    groups = torch.tensor([0, 0, 0, 1, 1, 1, 1])
+    labels = torch.tensor([1, 1, 2, 2, 2, 2, 3])
+    def h(counts):
+        p = np.array(counts, float) / sum(counts)
+        return float(-(p * np.log(p)).sum())
+    h_label = h([2, 4, 1])
+    h_given = 3 / 7 * h([2, 1]) + 4 / 7 * h([3, 1])
+    rng = np.random.default_rng(0)          # the chance level: the same groups on shuffled labels
+    def mi(y):
+        return h_label - sum(np.mean(groups.numpy() == g) * h(np.bincount(y[groups.numpy() == g])[
+            np.bincount(y[groups.numpy() == g]) > 0]) for g in (0, 1))
+    chance = np.mean([mi(rng.permutation(labels.numpy())) for _ in range(20)])
+    expected = (h_label - h_given - chance) / (h_label - chance)
+    assert label_information(groups, labels) == pytest.approx(expected)
+    assert label_information(labels, labels) == pytest.approx(1.0)              # the group fixes the label
+    assert label_information(torch.zeros(7, dtype=torch.long), labels) == pytest.approx(0.0)   # one group: nothing
+    assert label_information(groups, torch.full((7,), 4)) == 0.0                # one label: nothing to know
+    with pytest.raises(ValueError, match="one length"):
+        label_information(groups, labels[:3])
+
+
+def test_angle_carries_sector_labels_and_radius_does_not():
+    z = torch.randn(6000, 2, generator=torch.Generator().manual_seed(0))
+    sector = angle_bins(z, 10)                                    # labels fixed by the direction
+    assert label_information(angle_bins(z, 36), sector) > 0.8
+    assert abs(label_information(radius_bins(z, 36), sector)) < 0.01   # the length says nothing: chance removed
+    ring = radius_bins(z, 5)                                         # labels fixed by the length
+    assert label_information(radius_bins(z, 36), ring) > 0.8
+    assert abs(label_information(angle_bins(z, 36), ring)) < 0.01
+    counts = torch.bincount(radius_bins(z, 36))
+    assert counts.min() >= 166 and counts.max() <= 167            # equal-count bins

@@ -127,6 +127,15 @@ def check_03(m: dict) -> None:
     assert m["fig2_zeroed_rms"] < 0.5 * m["fig2_unrelated_rms"], m
     assert m["fig2_halved_rms"] < 0.5 * m["fig2_unrelated_rms"], m
     assert m["fig2_zeroed_same_label"] > m["fig2_unrelated_same_label"], m
+    # ... over many base vectors, beside a random change of the same length (the control) and an unrelated vector
+    assert m["fig2_n_bases"] >= 10, m
+    for kind in ("zeroed", "halved", "random_zeroed", "random_halved"):
+        assert m[f"fig2_many_{kind}_rms"] < 0.5 * m["fig2_many_unrelated_rms"], (kind, m)
+        assert m[f"fig2_many_{kind}_same_label"] > m["fig2_many_unrelated_same_label"], (kind, m)
+    assert m["fig2_many_halved_rms"] < m["fig2_many_zeroed_rms"], m           # half the change, a smaller move
+    # the authors' range bug on the 2-dim map: the lost digits are ones the right range shows
+    assert set(m["range_nz2_lost"]) <= set(range(10)) and m["range_nz2_lost_of_authors"] <= len(m["range_nz2_lost"]), m
+    assert 1 <= m["nz2_last_eval_classes_over_2pct"] <= 10, m
 
 
 def check_04(m: dict) -> None:
@@ -149,6 +158,17 @@ def check_04(m: dict) -> None:
     # per-sample BatchNorm narrows the spread of ink per image (why thin digits go missing)
     assert m["ink_std_per_sample"] < m["ink_std_eval"], m
     assert len(m["purity_per_snapshot"]["per-sample"]) == len(m["snapshot_epochs"]) > 1
+    # the corollary: per sample, G(2z) = G(z) for every generator, trained, untrained or with a shuffled first
+    # layer, and the length of z carries nothing; the trained generator's direction carries the label, the
+    # untrained one's (one label everywhere) does not
+    dc = m["direction_carries"]
+    for name, c in dc["per-sample"].items():
+        assert c["scale_diff"] < 0.01 and c["radius"] < 0.1, (name, dc)
+    assert dc["per-sample"]["last"]["angle"] > dc["per-sample"]["untrained"]["angle"] + 0.2, dc
+    assert dc["eval"]["last"]["angle"] > dc["eval"]["untrained"]["angle"] + 0.1, dc
+    assert dc["eval"]["selected"]["scale_diff"] > 5 * dc["per-sample"]["selected"]["scale_diff"], dc
+    # the linear probe finds the 16-dim map's labels, the same probe on shuffled labels does not
+    assert m["knn_nz16_probe"] > m["knn_nz16_probe_shuffled"] + 0.1, m
 
 
 def check_05(m: dict) -> None:

@@ -195,3 +195,58 @@ def not_callable(fb: Feedback, fn: Any) -> bool:
         return False
     fb.fail(f"pass the function itself (e.g. `check(my_function)`), got {type(fn).__name__}")
     return True
+
+
+@dataclass(repr=False)   # Feedback's repr: the text a notebook shows, never the hidden answer
+class Prediction(Feedback):
+    """A predict-then-check exercise: the student's predictions against what the run measured.
+    Until every prediction is filled in it is *todo* and shows nothing of the answer; after, it
+    says which predictions were wrong and prints the measurement."""
+    answer: str = ""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if self.status == "todo" else f"{text}\n  Measured in this run: {self.answer}"
+
+
+def check_predictions(exercise: str, title: str, predicted: Mapping[str, Any], measured: Mapping[str, Any], *,
+                      tolerance: float = 0.1) -> Prediction:
+    """Compare the student's ``predicted`` values with the run's ``measured`` ones, key by key: True/False
+    and whole numbers must match, other numbers be within ``tolerance``, words match (case ignored).
+    ``None`` is a prediction not made yet."""
+    fb = Prediction(exercise, title, answer="; ".join(f"{k}: {_show(v)}" for k, v in measured.items()))
+    if not isinstance(predicted, Mapping):
+        fb.fail(f"keep the predictions as the dict of the cell above, got {type(predicted).__name__}")
+        return fb
+    unknown = sorted(set(predicted) - set(measured))
+    if unknown:
+        fb.fail(f"unknown prediction(s) {unknown}: keep the keys {sorted(measured)}")
+    missing = [k for k in measured if predicted.get(k) is None]
+    if missing:
+        fb.todo = (f"fill in {', '.join(repr(k) for k in missing)} in the cell above before you look (None means "
+                   "not predicted yet), run it, then run this one again.")
+        return fb
+    for key, truth in measured.items():
+        guess = predicted[key]
+        if isinstance(truth, bool):
+            if not isinstance(guess, (bool, np.bool_)):
+                fb.fail(f"{key!r}: predict True or False, got {guess!r}")
+            elif bool(guess) != truth:
+                fb.fail(f"{key!r}: you predicted {guess}, the run says {truth}")
+        elif isinstance(truth, str):
+            if not isinstance(guess, str) or guess.strip().lower() != truth.lower():
+                fb.fail(f"{key!r}: you predicted {guess!r}, the run says {truth!r}")
+        else:
+            value = as_number(guess)
+            if value is None or isinstance(guess, bool):
+                fb.fail(f"{key!r}: predict a number, got {guess!r}")
+            elif isinstance(truth, (int, np.integer)) and value != truth:
+                fb.fail(f"{key!r}: you predicted {_show(guess)}, the run says {truth}")
+            elif not isinstance(truth, (int, np.integer)) and abs(value - float(truth)) > tolerance:
+                fb.fail(f"{key!r}: you predicted {_show(guess)}, the run says {float(truth):.2f} "
+                        f"(within {tolerance:g} counts)")
+    return fb
+
+
+def _show(v: Any) -> str:
+    return f"{v:.2f}" if isinstance(v, float) else str(v)

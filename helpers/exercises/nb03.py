@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..noise_map import class_shares, label_noise
-from . import Exercise, Feedback, as_array, as_number, not_callable
+from . import Exercise, Feedback, as_array, as_number, check_predictions, not_callable
 
 
 def _tiny_pipeline() -> tuple[nn.Module, nn.Module, torch.Tensor]:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..noise_map import angles, angular_purity, circle_points
-from . import Exercise, Feedback, as_array, not_callable
+from . import Exercise, Feedback, as_array, check_predictions, not_callable
 
 
 def _points_at(degrees: np.ndarray, radii: np.ndarray) -> torch.Tensor:
