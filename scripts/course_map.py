@@ -78,14 +78,16 @@ def notebook_stems(root: Path = ROOT) -> list[str]:
 
 
 def exercises(stem: str) -> list[str]:
-    """"1.1 `pca_generate`", ...: the notebook's exercises and the function each asks for."""
+    """"1.1 `pca_generate`", ...: the notebook's exercises and the function each asks for, then its
+    predict-then-check exercises ("4.4 predict: ...")."""
     try:
         module = importlib.import_module(f"helpers.exercises.nb{stem[:2]}")
     except ModuleNotFoundError as e:
         if e.name != f"helpers.exercises.nb{stem[:2]}":
             raise
         return []
-    return [f"{number} `{ex.function}`" for number, ex in module.EXERCISES.items()]
+    return ([f"{number} `{ex.function}`" for number, ex in module.EXERCISES.items()]
+            + [f"{number} predict: {title}" for number, title in getattr(module, "PREDICTIONS", {}).items()])
 
 
 def fmt(seconds: float | None) -> str:

@@ -5,6 +5,7 @@ Wrong answers, one per common mistake, are tested per notebook in ``test_exercis
 """
 from __future__ import annotations
 
+import importlib
 import pkgutil
 
 import pytest
@@ -113,3 +114,18 @@ def test_predictions_todo_then_right_then_wrong():
     assert "True or False" in wrong.problems[0] and "the run says 1" in wrong.problems[1]
     extra = check_predictions("9.9", "t", {**measured, "colour": "red"}, measured)
     assert extra.status == "wrong" and "unknown prediction" in extra.problems[0]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_each_prediction_is_checked_in_its_notebook(module):
+    """A predict-then-check exercise listed in PREDICTIONS is checked in the notebook under that number and
+    title, and its prediction cell ships unanswered (None), so the committed run shows "not attempted yet"."""
+    mod = importlib.import_module(f"helpers.exercises.{module}")
+    for number, title in getattr(mod, "PREDICTIONS", {}).items():
+        code = [c.source for c in cells(module) if c.cell_type == "code"]
+        assert any(f'ex.check_predictions("{number}", "{title}"' in src for src in code), number
+        var = f"prediction_{number.replace('.', '_')}"
+        (stub,) = [src for src in code if src.startswith(f"{var} = ")]
+        namespace: dict = {}
+        exec(stub, namespace)
+        assert namespace[var] and all(v is None for v in namespace[var].values()), stub

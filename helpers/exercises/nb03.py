@@ -204,3 +204,6 @@ EXERCISES: dict[str, Exercise] = {
     "3.1": Exercise(check_noise_to_labels, "noise_to_labels"),
     "3.2": Exercise(check_class_coverage, "class_coverage"),
 }
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"3.3": "one element against a random nudge"}

@@ -184,3 +184,6 @@ EXERCISES: dict[str, Exercise] = {
     "4.2": Exercise(check_sector_purity, "sector_purity"),
     "4.3": Exercise(check_circle_of_points, "circle_of_points"),
 }
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"4.4": "an untrained generator's map"}

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ..gradcam import gradcam_map, stroke_mask, stroke_share, upsample_normalise
-from . import Exercise, Feedback, as_tensor, not_callable
+from . import Exercise, Feedback, as_tensor, check_predictions, not_callable
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
@@ -178,3 +178,6 @@ EXERCISES: dict[str, Exercise] = {
     "7.2": Exercise(check_normalise_maps, "normalise_maps"),
     "7.3": Exercise(check_heat_on_strokes, "heat_on_strokes"),
 }
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"7.4": "what a linear head does to Grad-CAM"}
