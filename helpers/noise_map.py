@@ -74,13 +74,18 @@ def angles(z: torch.Tensor) -> torch.Tensor:
     return torch.atan2(z[:, 1], z[:, 0])
 
 
+def angle_bins(z: torch.Tensor, bins: int = 36) -> torch.Tensor:
+    """Index (0 .. bins-1) of each 2-dim noise vector's angle bin: ``bins`` equal arcs from ``-pi``."""
+    check_int("bins", bins, minimum=1)
+    return ((angles(z) + math.pi) / (2 * math.pi) * bins).long().clamp(0, bins - 1)
+
+
 def angle_bin_counts(z: torch.Tensor, labels: torch.Tensor, *, bins: int = 72,
                      n_classes: int | None = None) -> torch.Tensor:
     """``(bins, n_classes)`` counts of each label in ``bins`` equal angle bins, bin 0 starting
     at ``-pi`` (the statistic behind both angular purity and the sectors of notebook 05)."""
-    check_int("bins", bins, minimum=1)
     n = n_classes if n_classes is not None else (int(labels.max()) + 1 if len(labels) else 1)
-    b = ((angles(z) + math.pi) / (2 * math.pi) * bins).long().clamp(0, bins - 1)
+    b = angle_bins(z, bins)
     counts = torch.zeros(bins, n, dtype=torch.long)
     counts.index_put_((b, labels.long()), torch.ones_like(b), accumulate=True)
     return counts
@@ -92,12 +97,6 @@ def angular_purity(z: torch.Tensor, labels: torch.Tensor, *, bins: int = 72) -> 
     for a map with no angular structure."""
     counts = angle_bin_counts(z, labels, bins=bins)
     return float(counts.max(1).values.sum()) / max(1, len(labels))
-
-
-def angle_bins(z: torch.Tensor, bins: int = 36) -> torch.Tensor:
-    """Index (0 .. bins-1) of each 2-dim noise vector's angle bin: ``bins`` equal arcs from ``-pi``."""
-    check_int("bins", bins, minimum=1)
-    return ((angles(z) + math.pi) / (2 * math.pi) * bins).long().clamp(0, bins - 1)
 
 
 def radius_bins(z: torch.Tensor, bins: int = 36) -> torch.Tensor:
