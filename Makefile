@@ -9,6 +9,7 @@
 #                | make ledger (README's reproduction ledger from figures/*/metrics.json) | make ledger-check
 #                | make course-map (README's course map from bench.json and the exercises) | make lab | make clean
 #                | make lesson (copy the notebooks' #@save cells into helpers/lesson.py; a test fails while they differ)
+#                | make student (the student version by nbgrader: solutions removed, outputs cleared, in student/)
 #
 # Settings (environment or `make VAR=...`):
 #   PYTHON          the Python 3 that creates .venv (default: python3)
@@ -25,11 +26,11 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 export PYTHONHASHSEED := 0
 
-.PHONY: venv data run test reproduce book evaluator bench ledger ledger-check course-map lesson lab clean
+.PHONY: venv data run test reproduce book evaluator bench ledger ledger-check course-map lesson student lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[test,lab,book]"
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[test,lab,book,grade]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -65,6 +66,9 @@ ledger-check: $(STAMP)
 
 lesson: $(STAMP)
 	$(BIN)/python scripts/lesson.py
+
+student: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/student.py
 
 course-map: $(STAMP)
 	$(BIN)/python scripts/course_map.py

@@ -3,10 +3,12 @@
 One row per notebook in ``notebooks/``: what it teaches and what it needs (typed below, next to
 each other so they are kept together), its exercises (read from ``helpers/exercises/nbNN.py``), and
 its run times in ``smoke`` and ``teach`` as ``make bench`` measured them (``figures/bench/bench.json``).
-A notebook without a measured time says "not measured"; nothing is typed by hand.
+A notebook without a measured time says "not measured"; nothing is typed by hand. The same script
+writes each notebook's header line (its first cell, between ``<!-- header:start -->`` and
+``<!-- header:end -->``): what it needs and its measured run times.
 
     python scripts/course_map.py            rewrite the README section
-    python scripts/course_map.py --check    exit 1 if the README differs from what the files give
+    python scripts/course_map.py --check    exit 1 if the README or a header differs from what the files give
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import ledger  # noqa: E402  (the README-section writer both scripts share)
 README = ROOT / "README.md"
 BENCH_JSON = ROOT / "figures" / "bench" / "bench.json"
 START, END = "<!-- coursemap:start -->", "<!-- coursemap:end -->"
+HEAD_START, HEAD_END = "<!-- header:start -->", "<!-- header:end -->"
 
 #: notebook stem -> (what it teaches, what it needs)
 NOTEBOOKS: dict[str, tuple[str, str]] = {
@@ -118,6 +121,47 @@ def render(bench: dict[str, Any], stems: list[str]) -> str:
     return "\n".join(lines)
 
 
+def header_line(bench: dict[str, Any], stem: str) -> str:
+    """The generated line of a notebook's header: what it needs, and its smoke and teach times."""
+    t = bench.get("notebooks", {}).get(stem, {})
+    m = bench.get("machine", {})
+    measured = (f"as `make bench` measured them on {bench.get('date', '?')}, {m.get('cpus', '?')} CPUs, "
+                f"torch {m.get('torch', '?')}") if t else "`make bench` has not measured this notebook yet"
+    return (f"**Needs:** {NOTEBOOKS[stem][1]} · **Run time:** `smoke` {fmt(t.get('smoke'))}, "
+            f"`teach` {fmt(t.get('teach'))} ({measured}; the README's course map has them all).")
+
+
+def with_header(nb: dict[str, Any], line: str) -> dict[str, Any]:
+    """The notebook (nbformat JSON) with its first cell's generated header line set to ``line``."""
+    first = nb["cells"][0]
+    if first["cell_type"] != "markdown":
+        raise ValueError("a notebook's first cell must be its markdown header")
+    text = "".join(first["source"])
+    block = f"{HEAD_START}\n{line}\n{HEAD_END}"
+    if HEAD_START in text:
+        text = ledger.replace_section(text, line, HEAD_START, HEAD_END)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    lines = text.split("\n")
+    first["source"] = [x + "\n" for x in lines[:-1]] + [lines[-1]]
+    return nb
+
+
+def stale_headers(bench: dict[str, Any], stems: list[str], *, write: bool) -> list[str]:
+    """The notebooks whose header line differs from the bench's; with ``write``, rewrite them."""
+    stale = []
+    for stem in stems:
+        path = ROOT / "notebooks" / f"{stem}.ipynb"
+        raw = path.read_text()
+        nb = json.loads(raw)
+        new = json.dumps(with_header(nb, header_line(bench, stem)), indent=1, ensure_ascii=False)
+        if new != raw:
+            stale.append(stem)
+            if write:
+                path.write_text(new)
+    return stale
+
+
 def replace_section(readme: str, section: str) -> str:
     """``readme`` with the course map between its markers replaced by ``section``."""
     return ledger.replace_section(readme, section, START, END)
@@ -132,14 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 if the README's course map is stale")
     args = ap.parse_args(argv)
     readme = README.read_text()
-    new = replace_section(readme, render(load_bench(), notebook_stems()))
+    bench, stems = load_bench(), notebook_stems()
+    new = replace_section(readme, render(bench, stems))
     if args.check:
-        if new != readme:
-            print("stale: README.md course map; run `python scripts/course_map.py` (make course-map)", file=sys.stderr)
+        stale = (["README.md course map"] if new != readme else []) + stale_headers(bench, stems, write=False)
+        if stale:
+            print(f"stale: {', '.join(stale)}; run `python scripts/course_map.py` (make course-map)", file=sys.stderr)
             return 1
-        print("course map up to date")
+        print("course map and notebook headers up to date")
         return 0
     README.write_text(new)
+    stale_headers(bench, stems, write=True)
     print(new.split(START)[1].split(END)[0].strip())
     return 0
 

@@ -48,9 +48,14 @@ Runner = Callable[[Path, Path, dict[str, Any], dict[str, str]], None]
 
 
 def code_hash(nb: Path) -> str:
-    """sha256 of a notebook's code cells (what decides its numbers; outputs and prose do not)."""
+    """sha256 of a notebook's code cells (what decides its numbers; outputs and prose do not).
+
+    The exercise cells (tagged ``exercise``, at the end of each notebook) are left out: they run after
+    every number is recorded and record none (``tests/test_reproduce.py`` checks both), so a solution
+    filled in or an exercise added does not make the seeds' runs stale."""
     cells = json.loads(nb.read_text())["cells"]
-    code = "\n\x00\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    code = "\n\x00\n".join("".join(c["source"]) for c in cells
+                             if c["cell_type"] == "code" and "exercise" not in c.get("metadata", {}).get("tags", []))
     return hashlib.sha256(code.encode()).hexdigest()[:16]
 
 

@@ -1,12 +1,12 @@
 """Read an exercise's solution and its unsolved stub out of a committed notebook.
 
-The tests run each check on exactly the code a student sees: the solution shown in the
-notebook's ``<details>`` cell, and the stub cell that ships with ``NotImplementedError``.
+The tests run each check on exactly the code a student sees: the instructor's solution cell
+(nbgrader's solution region between ``### BEGIN SOLUTION`` and ``### END SOLUTION``), and the stub
+nbgrader's ``ClearSolutions`` makes of it for the student version (``raise NotImplementedError()``).
 """
 from __future__ import annotations
 
 import importlib
-import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,7 +15,6 @@ import nbformat
 from helpers.exercises import Exercise
 
 REPO = Path(__file__).resolve().parent.parent
-FENCE = re.compile(r"```python\n(.*?)```", re.S)
 
 
 def notebook_for(module: str) -> Path:
@@ -32,24 +31,35 @@ def cells(module: str) -> list[Any]:
     return nbformat.read(notebook_for(module), as_version=4).cells
 
 
-def solution_source(module: str, number: str) -> str:
-    """The python block of the markdown cell "Solution to exercise <number>"."""
-    found = [c.source for c in cells(module)
-             if c.cell_type == "markdown" and f"Solution to exercise {number}<" in c.source]
-    assert len(found) == 1, f"{module}: expected one solution cell for exercise {number}, found {len(found)}"
-    assert "<details>" in found[0], f"{module}: the solution to {number} must be collapsed in <details>"
-    blocks = FENCE.findall(found[0])
-    assert blocks, f"{module}: the solution to {number} has no ```python block"
-    return "\n".join(blocks)
-
-
-def stub_source(module: str, function: str) -> str:
-    """The code cell that defines ``function`` and still raises NotImplementedError."""
-    found = [c.source for c in cells(module)
-             if c.cell_type == "code" and f"def {function}(" in c.source]
-    assert len(found) == 1, f"{module}: expected one code cell defining {function}, found {len(found)}"
-    assert "NotImplementedError" in found[0], f"{module}: the cell of {function} must ship unsolved"
+def exercise_cell(module: str, number: str) -> Any:
+    """The nbgrader solution cell of exercise ``number`` (grade id ``exercise_<n>_<m>``)."""
+    gid = f"exercise_{number.replace('.', '_')}"
+    found = [c for c in cells(module) if c.cell_type == "code"
+             and c.metadata.get("nbgrader", {}).get("grade_id") == gid]
+    assert len(found) == 1, f"{module}: expected one nbgrader cell {gid}, found {len(found)}"
+    meta = found[0].metadata["nbgrader"]
+    assert meta["solution"] and not meta["grade"], f"{module}: {gid} must be a solution cell, not graded"
     return found[0]
+
+
+def solution_source(module: str, number: str) -> str:
+    """The instructor's code of exercise ``number``: the solution cell, markers and all (they are comments)."""
+    src = exercise_cell(module, number).source
+    assert "### BEGIN SOLUTION" in src and "### END SOLUTION" in src, f"{module}: {number} has no solution markers"
+    return src
+
+
+def stub_source(module: str, number: str) -> str:
+    """What the student gets for exercise ``number``: nbgrader's own ClearSolutions applied to the cell."""
+    from nbgrader.preprocessors import ClearSolutions
+
+    cell = exercise_cell(module, number)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.from_dict(dict(cell))],
+                                  metadata={"kernelspec": {"language": "python", "name": "python3", "display_name": "Python 3"}})
+    cleared, _ = ClearSolutions(code_stub={"python": "# YOUR CODE HERE\nraise NotImplementedError()"}).preprocess(nb, {})
+    src = cleared.cells[0].source
+    assert "NotImplementedError" in src and "BEGIN SOLUTION" not in src, src
+    return src
 
 
 def define(source: str, name: str, extra: dict[str, Any] | None = None) -> Callable[..., Any]:

@@ -58,6 +58,30 @@ def test_times_are_written_for_people():
 
 
 def test_exercises_column_lists_each_exercise_and_its_function():
+    from helpers.exercises import nb01
     assert course_map.exercises("01_vanilla_gan_and_pca") == [
-        "1.1 `pca_generate`", "1.2 `discriminator_loss`", "1.3 `generator_loss`"]
+        "1.1 `pca_generate`", "1.2 `discriminator_loss`", "1.3 `generator_loss`",
+        f"1.4 predict: {nb01.PREDICTIONS['1.4']}"]
     assert course_map.exercises("99_none") == []
+
+
+def test_each_notebook_header_says_what_it_needs_and_its_measured_times():
+    """The first cell of every committed notebook carries the generated line: its needs and bench times."""
+    bench, stems = course_map.load_bench(), course_map.notebook_stems()
+    assert course_map.stale_headers(bench, stems, write=False) == [], "run `make course-map`"
+    for stem in stems:
+        first = "".join(json.loads((REPO / "notebooks" / f"{stem}.ipynb").read_text())["cells"][0]["source"])
+        line = course_map.header_line(bench, stem)
+        assert line in first and "`smoke` " in line and "not measured" not in line, stem
+
+
+def test_a_header_line_is_added_once_then_replaced():
+    nb = {"cells": [{"cell_type": "markdown", "source": ["# 09 · title\n", "\n", "prose"]}]}
+    once = course_map.with_header(nb, "first line")
+    text = "".join(once["cells"][0]["source"])
+    assert text.startswith("# 09 · title\n\nprose\n\n") and text.count("first line") == 1
+    twice = "".join(course_map.with_header(once, "second line")["cells"][0]["source"])
+    assert "first line" not in twice and twice.count("second line") == 1
+    assert twice.count(course_map.HEAD_START) == 1
+    with pytest.raises(ValueError, match="markdown header"):
+        course_map.with_header({"cells": [{"cell_type": "code", "source": []}]}, "x")

@@ -1,5 +1,6 @@
-"""Every exercise of every notebook: the shown solution passes its check, the unsolved stub
-reports "not attempted" without raising, and the notebook calls the check on the function.
+"""Every exercise of every notebook: the instructor's solution passes its check, the student's stub
+(nbgrader's) reports "not attempted" without raising, the notebook calls the check on the function
+in an autograded nbgrader test cell, and under nbgrader a check that did not pass raises.
 
 Wrong answers, one per common mistake, are tested per notebook in ``test_exercises_0N.py``.
 """
@@ -37,7 +38,7 @@ def test_solution_passes(module, number):
 @pytest.mark.parametrize("module,number", CASES)
 def test_unsolved_stub_is_todo(module, number):
     exercise = exercises_of(module)[number]
-    fn = define(stub_source(module, exercise.function), exercise.function)
+    fn = define(stub_source(module, number), exercise.function)
     fb = exercise.check(fn)
     assert fb.status == "todo", str(fb)
     assert not fb
@@ -129,3 +130,35 @@ def test_each_prediction_is_checked_in_its_notebook(module):
         namespace: dict = {}
         exec(stub, namespace)
         assert namespace[var] and all(v is None for v in namespace[var].values()), stub
+
+
+@pytest.mark.parametrize("module,number", CASES)
+def test_check_cell_is_an_autograded_test_cell(module, number):
+    """nbgrader grades the check cell that calls the check: a locked test cell worth one point, one grade id
+    per exercise (unique within the notebook, as nbgrader requires)."""
+    exercise = exercises_of(module)[number]
+    call = f"ex.{exercise.check.__name__}({exercise.function})"
+    (cell,) = [c for c in cells(module) if c.cell_type == "code" and c.source.strip().endswith(call)
+               and "if " not in c.source]
+    meta = cell.metadata.get("nbgrader", {})
+    assert meta.get("grade") is True and meta.get("locked") is True and meta.get("points") == 1, meta
+    assert meta.get("grade_id") == f"check_{number.replace('.', '_')}", meta
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in cells(module) if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids)), ids
+
+
+@pytest.mark.parametrize("module,number", CASES)
+def test_under_nbgrader_a_check_that_did_not_pass_raises(module, number, monkeypatch):
+    """nbgrader scores a test cell by whether it raised: under its autograder (and its Validate button) the
+    stub's check and a crashing answer's raise, with the feedback as the message; the solution's does not.
+    Outside nbgrader the same calls return the feedback (the tests above)."""
+    exercise = exercises_of(module)[number]
+    stub = define(stub_source(module, number), exercise.function)
+    solution = define(solution_source(module, number), exercise.function)
+    for execution in ("autograde", "validate"):
+        monkeypatch.setenv("NBGRADER_EXECUTION", execution)
+        with pytest.raises(AssertionError, match="not attempted yet"):
+            exercise.check(stub)
+        with pytest.raises(AssertionError, match="not right yet"):
+            exercise.check(42)
+        assert exercise.check(solution).status == "passed"

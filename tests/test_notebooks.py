@@ -327,13 +327,30 @@ CHECKS = {"01_vanilla_gan_and_pca": check_01, "02_dcgan": check_02, "03_noise_to
 @pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_smoke(nb: Path, dataset: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """MNIST runs the student version (nbgrader's, solutions removed: the lesson must not need them, and every
+    check reports "not attempted yet"); Fashion-MNIST the committed instructor version. nbval re-executes the
+    instructor version too, with its checks' "correct." compared."""
     assert nb.stem in CHECKS, f"{nb.name} has no metric checks in tests/test_notebooks.py"
     if dataset == "fashion-mnist":
         request.getfixturevalue("debian_fashion_dir")  # skips, or fails under CI, without the files
+    else:
+        nb = request.getfixturevalue("student_notebooks") / nb.name
     metrics = execute(nb, tmp_path, DATASET=dataset)
     assert metrics["profile"] == "smoke" and metrics["notebook"] == nb.stem
     assert metrics["dataset"] == dataset
     CHECKS[nb.stem](metrics)
+    if dataset == "mnist":
+        assert_checks_not_attempted(tmp_path / nb.name)
+
+
+def assert_checks_not_attempted(executed: Path) -> None:
+    """Every autograded check cell of an executed student notebook ran and said "not attempted yet"."""
+    book = nbformat.read(executed, as_version=4)
+    graded = [c for c in book.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded, f"{executed.name}: no nbgrader test cells"
+    for c in graded:
+        text = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in c.outputs)
+        assert "not attempted yet" in text, (executed.name, c.metadata["nbgrader"]["grade_id"], text[:300])
 
 
 def _without_timing(m: dict) -> dict:

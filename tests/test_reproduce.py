@@ -117,3 +117,34 @@ def test_bad_arguments_name_the_parameter():
         reproduce.main(["--profile", "fast"])
     with pytest.raises(SystemExit, match="--notebooks: unknown 09_x"):
         reproduce.main(["--notebooks", "09_x"])
+
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+RECORDS = ("run.record", "run.save_fig", "run.save_gif", "run.artifact_path", "run.metrics")
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_exercise_cells_come_last_and_record_nothing(nb):
+    """code_hash leaves the exercise cells out, which is sound only while they cannot change a recorded
+    number: they all follow the last other code cell, and none records a metric or saves a figure or
+    an artifact."""
+    cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+    tagged = ["exercise" in c["metadata"].get("tags", []) for c in cells]
+    assert any(tagged), f"{nb.name}: no exercise cells"
+    first = tagged.index(True)
+    assert all(tagged[first:]), f"{nb.name}: a code cell without the exercise tag follows the exercises"
+    for c in cells[first:]:
+        src = "".join(c["source"])
+        assert not [r for r in RECORDS if r in src], (nb.name, src[:200])
+
+
+def test_exercise_cells_do_not_count_in_the_code_hash(tmp_path):
+    nb = _notebook(tmp_path, "01_x", "x = 1")
+    before = reproduce.code_hash(nb)
+    data = json.loads(nb.read_text())
+    data["cells"].append({"cell_type": "code", "metadata": {"tags": ["exercise"]}, "source": ["def f(): return 2"]})
+    nb.write_text(json.dumps(data))
+    assert reproduce.code_hash(nb) == before
+    data["cells"].append({"cell_type": "code", "metadata": {}, "source": ["y = 2"]})
+    nb.write_text(json.dumps(data))
+    assert reproduce.code_hash(nb) != before

@@ -8,7 +8,9 @@ and reads what is wrong, not only "fail". A worked solution sits in a collapsed
 A check calls the student's function on small inputs whose answer is known (computed here
 by another route: a library, a closed form, a hand-made case) and returns :class:`Feedback`,
 which the notebook displays. An unsolved exercise gives status ``"todo"`` and never raises,
-so a notebook executes with its exercises unsolved (papermill, nbval, CI).
+so a notebook executes with its exercises unsolved (papermill, nbval, CI). Under nbgrader's
+autograder or its Validate button (``NBGRADER_EXECUTION`` set) a check that did not pass raises
+instead (:func:`graded`), so its test cell scores no points.
 
 Per notebook: :mod:`.nb01` ... :mod:`.nb08`; each has ``EXERCISES``, a mapping from the
 exercise number to the check and the name of the function the student writes (the tests
@@ -16,7 +18,9 @@ run every check against the notebook's solution and against wrong answers).
 """
 from __future__ import annotations
 
+import functools
 import math
+import os
 import traceback
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -162,6 +166,19 @@ class _Attempt:
             self.fb.fail(f"`{self.name}` raised {last}")
             return True
         return False  # KeyboardInterrupt and friends pass through
+
+
+def graded(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+    """Decorate a check: under nbgrader (``NBGRADER_EXECUTION`` is ``autograde`` or ``validate``), a result
+    that is not *passed* raises ``AssertionError`` with the feedback's text, which is how an nbgrader test
+    cell loses its points; everywhere else the check returns its :class:`Feedback` and never raises."""
+    @functools.wraps(check)
+    def run_check(*args: Any, **kwargs: Any) -> Feedback:
+        fb = check(*args, **kwargs)
+        if os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate") and not fb:
+            raise AssertionError(str(fb))
+        return fb
+    return run_check
 
 
 def as_array(x: Any) -> np.ndarray | None:

@@ -8,9 +8,10 @@ import torch
 import torch.nn.functional as F
 from sklearn.decomposition import PCA
 
-from . import Exercise, Feedback, not_callable
+from . import Exercise, Feedback, check_predictions, graded, not_callable
 
 
+@graded
 def check_pca_generate(fn: Callable[..., Any]) -> Feedback:
     """1.1: ``pca_generate(mean, components, h)`` = mean + h W, checked against
     scikit-learn's ``PCA.inverse_transform`` on a small random data set."""
@@ -35,6 +36,7 @@ def check_pca_generate(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_discriminator_loss(fn: Callable[..., Any]) -> Feedback:
     """1.2: ``discriminator_loss(real_logits, fake_logits)``, the binary cross-entropy of D
     (real labelled 1, fake 0, each term a mean over its batch), checked against
@@ -79,6 +81,7 @@ def check_discriminator_loss(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_generator_loss(fn: Callable[..., Any]) -> Feedback:
     """1.3: ``generator_loss(fake_logits)``, the non-saturating loss -mean log D(G(z)),
     checked by value and by its gradient where D rejects the fakes (there the saturating
@@ -124,3 +127,7 @@ EXERCISES: dict[str, Exercise] = {
     "1.2": Exercise(check_discriminator_loss, "discriminator_loss"),
     "1.3": Exercise(check_generator_loss, "generator_loss"),
 }
+
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"1.4": "what the controls score"}

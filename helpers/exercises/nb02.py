@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ..latent import lerp, slerp
-from . import Exercise, Feedback, not_callable
+from . import Exercise, Feedback, check_predictions, graded, not_callable
 
 #: (size, kernel, stride, padding) cases: DCGAN's three layers of G, then two odd ones that
 #: tell the usual wrong formulas apart
@@ -25,6 +25,7 @@ def _convt_reference(size: int, kernel: int, stride: int, padding: int) -> int:
         return int(layer(torch.zeros(1, 1, size, size)).shape[-1])
 
 
+@graded
 def check_convt_output_size(fn: Callable[..., Any]) -> Feedback:
     """2.1: ``convt_output_size(size, kernel, stride, padding)`` = (size - 1) stride - 2 padding
     + kernel, checked against the shape ``nn.ConvTranspose2d`` produces; names the formula of
@@ -97,6 +98,7 @@ def _slerp_variants(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> dict
     }
 
 
+@graded
 def check_my_slerp(fn: Callable[..., Any]) -> Feedback:
     """2.2: ``my_slerp(z0, z1, t)``, spherical interpolation at the fractions ``t``, checked
     against :func:`helpers.latent.slerp` (the course's version, which the notebook uses) on a
@@ -139,6 +141,7 @@ def check_my_slerp(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_lerp_midpoint_norm(fn: Callable[..., Any]) -> Feedback:
     """2.3: ``lerp_midpoint_norm(nz)`` = sqrt(nz / 2), the root-mean-square norm of
     (z0 + z1) / 2 for independent z0, z1 ~ N(0, I_nz): each coordinate has variance 1/2.
@@ -185,3 +188,7 @@ EXERCISES: dict[str, Exercise] = {
     "2.2": Exercise(check_my_slerp, "my_slerp"),
     "2.3": Exercise(check_lerp_midpoint_norm, "lerp_midpoint_norm"),
 }
+
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"2.4": "the untrained DCGAN's labels"}

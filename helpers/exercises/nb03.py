@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..noise_map import class_shares, label_noise
-from . import Exercise, Feedback, as_array, as_number, check_predictions, not_callable
+from . import Exercise, Feedback, as_array, as_number, check_predictions, graded, not_callable
 
 
 def _tiny_pipeline() -> tuple[nn.Module, nn.Module, torch.Tensor]:
@@ -36,6 +36,7 @@ def _tiny_pipeline() -> tuple[nn.Module, nn.Module, torch.Tensor]:
     return G.eval(), C.eval(), z
 
 
+@graded
 def check_noise_to_labels(fn: Callable[..., Any]) -> Feedback:
     """3.1: ``noise_to_labels(G, classifier, z)`` -> ``(labels, confidence)``: G in eval mode, its
     images mapped from [-1, 1] to the classifier's [0, 1], softmax, argmax over the classes; all
@@ -124,6 +125,7 @@ def check_noise_to_labels(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_class_coverage(fn: Callable[..., Any]) -> Feedback:
     """3.2: ``class_coverage(labels, n_classes=10, min_share=0.02)`` -> ``(shares, covered)``:
     each class's share of the labels (length ``n_classes``, sums to 1) and how many classes

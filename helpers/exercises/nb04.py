@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..noise_map import angles, angular_purity, circle_points
-from . import Exercise, Feedback, as_array, check_predictions, not_callable
+from . import Exercise, Feedback, as_array, check_predictions, graded, not_callable
 
 
 def _points_at(degrees: np.ndarray, radii: np.ndarray) -> torch.Tensor:
@@ -18,6 +18,7 @@ def _points_at(degrees: np.ndarray, radii: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.stack([radii * np.cos(t), radii * np.sin(t)], 1)).float()
 
 
+@graded
 def check_noise_angle(fn: Callable[..., Any]) -> Feedback:
     """4.1: ``noise_angle(z)`` -> ``(N,)``, the direction of each 2-dim noise vector in degrees
     in [0, 360), counter-clockwise from the first axis. Checked against ``np.arctan2`` (and
@@ -80,6 +81,7 @@ def _purity_case() -> tuple[torch.Tensor, torch.Tensor]:
     return _points_at(deg, rng.uniform(0.2, 3.0, 150)), torch.from_numpy(labels).long()
 
 
+@graded
 def check_sector_purity(fn: Callable[..., Any]) -> Feedback:
     """4.2: ``sector_purity(z, labels, bins=72)`` -> float, the share of points whose label is
     the majority label of their angle bin. Checked against
@@ -135,6 +137,7 @@ def check_sector_purity(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_circle_of_points(fn: Callable[..., Any]) -> Feedback:
     """4.3: ``circle_of_points(n, radius)`` -> ``(n, 2)``: point k at angle 2 pi k / n on the
     circle of that radius, starting at ``(radius, 0)`` and going counter-clockwise. Checked

@@ -11,13 +11,14 @@ from scipy.stats import circmean
 
 from ..guided import pearson_thresholds
 from ..noise_map import pearson
-from . import Exercise, Feedback, as_array, not_callable
+from . import Exercise, Feedback, as_array, check_predictions, graded, not_callable
 
 
 def _same(got: np.ndarray | None, wrong: np.ndarray, atol: float = 1e-5) -> bool:
     return got is not None and got.shape == wrong.shape and bool(np.allclose(got, wrong, atol=atol))
 
 
+@graded
 def check_pearson_scores(fn: Callable[..., Any]) -> Feedback:
     """5.1: ``pearson_scores(images, standard)``, the Pearson correlation of every image
     ``(N, 1, H, W)`` with one standard image ``(H, W)``, shape ``(N,)``; checked against
@@ -71,6 +72,7 @@ def check_pearson_scores(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_class_thresholds(fn: Callable[..., Any]) -> Feedback:
     """5.2: ``class_thresholds(r, labels, quantile, n_classes)``, the filter's threshold of every
     class: the ``quantile`` of the Pearson scores of that class's real images. Checked against
@@ -129,6 +131,7 @@ def _wrapped(a: float, b: float) -> float:
     return abs((a - b + math.pi) % (2 * math.pi) - math.pi)
 
 
+@graded
 def check_mean_direction(fn: Callable[..., Any]) -> Feedback:
     """5.3: ``mean_direction(z)``, the mean direction (an angle in radians) of a class's 2-dim
     noise points ``(n, 2)``: the angle of the mean of the unit vectors. Checked against
@@ -197,3 +200,7 @@ EXERCISES: dict[str, Exercise] = {
     "5.2": Exercise(check_class_thresholds, "class_thresholds"),
     "5.3": Exercise(check_mean_direction, "mean_direction"),
 }
+
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"5.4": "how little MSN varies, and who grades it kindly"}

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
 from ..codes import Codes, DOutput, cluster_accuracy, generator_input, info_loss
-from . import Exercise, Feedback, as_number, as_tensor, not_callable
+from . import Exercise, Feedback, as_number, as_tensor, check_predictions, graded, not_callable
 
 
 def _one_hot_like(block: torch.Tensor) -> bool:
@@ -94,6 +94,7 @@ def _check_input_layout(fb: Feedback, x: torch.Tensor, n: int, nz: int, n_cat: i
                      "helpers.codes.generator_input does not rebuild your vector from its parts")
 
 
+@graded
 def check_sample_input(fn: Callable[..., Any]) -> Feedback:
     """6.1: ``sample_input(n, nz, n_cat, n_cont)``, a batch of InfoGAN generator inputs
     ``[z ~ N(0,1) | one_hot(c1), c1 uniform | c2.. ~ U(-1, 1)]``; checked block by block on a
@@ -137,6 +138,7 @@ def _nll_reference(logits: torch.Tensor, cat: torch.Tensor, mean: torch.Tensor, 
     return float(cat_term), float(cont_term)
 
 
+@graded
 def check_info_terms(fn: Callable[..., Any]) -> Feedback:
     """6.2: ``info_terms(cat_logits, cat, cont_mean, cont_logstd, cont)`` returns the two parts
     of InfoGAN's information loss, ``(-E log Q(c1|x), -E log Q(c2..|x))``, the Gaussian one with
@@ -249,6 +251,7 @@ _TABLE = np.array([
 ])
 
 
+@graded
 def check_hungarian_accuracy(fn: Callable[..., Any]) -> Feedback:
     """6.3: ``hungarian_accuracy(table)`` for a ``(n, n)`` table of counts ``table[code, label]``
     returns ``(accuracy, mapping)``, the best one-to-one code -> label mapping and the share of
@@ -343,3 +346,7 @@ EXERCISES: dict[str, Exercise] = {
     "6.2": Exercise(check_info_terms, "info_terms"),
     "6.3": Exercise(check_hungarian_accuracy, "hungarian_accuracy"),
 }
+
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"6.4": "what a code without meaning scores"}

@@ -9,13 +9,14 @@ import torch
 import torch.nn.functional as F
 
 from ..gradcam import gradcam_map, stroke_mask, stroke_share, upsample_normalise
-from . import Exercise, Feedback, as_tensor, check_predictions, not_callable
+from . import Exercise, Feedback, as_tensor, check_predictions, graded, not_callable
 
 
 def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape == b.shape and bool(torch.allclose(a, b, atol=1e-6, rtol=1e-5, equal_nan=True))
 
 
+@graded
 def check_my_gradcam(fn: Callable[..., Any]) -> Feedback:
     """7.1: ``my_gradcam(acts, grads)`` = ReLU(sum_k alpha_k A^k) with alpha_k the spatial mean
     of channel k's gradient, checked against :func:`helpers.gradcam.gradcam_map` on random
@@ -69,6 +70,7 @@ def check_my_gradcam(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_normalise_maps(fn: Callable[..., Any]) -> Feedback:
     """7.2: ``normalise_maps(maps)`` scales each map of a batch by its own minimum and maximum to
     [0, 1], a constant map to all zeros; checked against :func:`helpers.gradcam.upsample_normalise`
@@ -114,6 +116,7 @@ def check_normalise_maps(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_heat_on_strokes(fn: Callable[..., Any]) -> Feedback:
     """7.3: ``heat_on_strokes(maps, images, threshold)`` = sum(L M) / sum(L) per image, with the
     stroke mask M = images > threshold, NaN for an empty map; checked against

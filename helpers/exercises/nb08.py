@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..diagnostics import THRESHOLDS, coverage, final_verdicts, kl_from_uniform, out_of_range_share
-from . import Exercise, Feedback, as_number, not_callable
+from . import Exercise, Feedback, as_number, check_predictions, graded, not_callable
 
 
 def _labels(counts: dict[int, int], seed: int) -> torch.Tensor:
@@ -29,6 +29,7 @@ def _reverse_kl(p: np.ndarray, n: int) -> float:
         return float(np.sum(np.log((1 / n) / p) / n))
 
 
+@graded
 def check_coverage_and_kl(fn: Callable[..., Any]) -> Feedback:
     """8.1: ``coverage_and_kl(labels, n_classes, min_share)`` -> ``(coverage, kl)``: the classes
     with at least ``min_share`` of the labels, and the KL divergence (nats) of the class
@@ -96,6 +97,7 @@ def check_coverage_and_kl(fn: Callable[..., Any]) -> Feedback:
     return fb
 
 
+@graded
 def check_share_outside(fn: Callable[..., Any]) -> Feedback:
     """8.2: ``share_outside(images, low, high)``, the share of pixels outside ``[low, high]``;
     checked against ``helpers.diagnostics.out_of_range_share``; names the bounds counted as
@@ -154,6 +156,7 @@ def _history(d_real: list[float], d_fake: list[float]) -> dict[str, torch.Tensor
     return {"d_real": r, "d_fake": f, "loss_d": -(r.log() + (1 - f).log()), "loss_g": -f.log()}
 
 
+@graded
 def check_discriminator_wins(fn: Callable[..., Any]) -> Feedback:
     """8.3: ``discriminator_wins(history, last)``: True when, over the last ``last`` iterations,
     mean D(G(z)) < 0.1 and mean D(x) > 0.9. Checked against ``helpers.diagnostics``
@@ -232,3 +235,7 @@ EXERCISES: dict[str, Exercise] = {
     "8.2": Exercise(check_share_outside, "share_outside"),
     "8.3": Exercise(check_discriminator_wins, "discriminator_wins"),
 }
+
+#: predict-then-check exercises (no function to write): number -> title, checked by
+#: :func:`helpers.exercises.check_predictions` in the notebook against the run's own numbers.
+PREDICTIONS: dict[str, str] = {"8.4": "what the loss and its gradient hide"}
