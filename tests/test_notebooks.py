@@ -400,7 +400,9 @@ def test_committed_notebook_is_clean(nb: Path) -> None:
     assert counts == sorted(counts)
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]
     # outputs render cleanly on GitHub: no path of the machine that ran them, no bare Path reprs
-    shown = json.dumps([o for c in code for o in c.outputs])
+    # (image data left out: base64 can spell "/tmp/" by chance, as one of 04's PNGs did)
+    shown = json.dumps([{**o, "data": {k: v for k, v in o.get("data", {}).items() if not k.startswith("image/")}}
+                        for c in code for o in c.outputs])
     for bad in ("PosixPath(", "WindowsPath(", str(REPO), "/home/", "/tmp/", "/work/", "/Users/"):
         assert bad not in shown, f"{nb.name}: an output shows {bad!r}"
     # a slider reads as a picture (helpers/sliders.py), a progress bar as finished, not a frozen "0%"
