@@ -68,7 +68,7 @@ lesson: $(STAMP)
 	$(BIN)/python scripts/lesson.py
 
 student: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/student.py
+	$(BIN)/python scripts/student.py
 
 course-map: $(STAMP)
 	$(BIN)/python scripts/course_map.py

@@ -22,11 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 ASSIGNMENT = "course"
+#: what nbgrader puts in place of a solution (tests/exercise_tools.py makes the same stub)
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 CONFIG = """\
 c = get_config()  # noqa: F821 (nbgrader's config object)
 c.CourseDirectory.course_id = "gan-noise-course"
 c.CourseDirectory.root = {root!r}
-c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 c.Exchange.root = {exchange!r}
 c.Execute.timeout = 3600  # seconds per cell: a teach-profile training cell takes minutes on a laptop
 """
@@ -41,14 +43,15 @@ def course_folder(course: Path, notebooks: Path = NOTEBOOKS) -> Path:
     for nb in sorted(notebooks.glob("[0-9][0-9]_*.ipynb")):
         shutil.copy2(nb, source / nb.name)
     (course / "nbgrader_config.py").write_text(
-        CONFIG.format(root=str(course.resolve()), exchange=str((course / "exchange").resolve())))
+        CONFIG.format(root=str(course.resolve()), exchange=str((course / "exchange").resolve()), stub=CODE_STUB))
     return course
 
 
-def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``nbgrader <args>`` in the course folder; raise with its output when it fails."""
+def nbgrader(course: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``nbgrader <args>`` in the course folder (with ``env`` added to the environment, which the
+    kernels it starts inherit); raise with its output when it fails."""
     bin_dir = Path(sys.executable).parent   # nbgrader runs `alembic` and the kernel from PATH: this environment's
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, **(env or {}), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     exe = bin_dir / "nbgrader"
     cmd = [str(exe) if exe.exists() else "nbgrader", *args]
     done = subprocess.run(cmd, cwd=course, capture_output=True, text=True, env=env)

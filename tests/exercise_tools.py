@@ -7,6 +7,7 @@ nbgrader's ``ClearSolutions`` makes of it for the student version (``raise NotIm
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,6 +16,10 @@ import nbformat
 from helpers.exercises import Exercise
 
 REPO = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("student_script", REPO / "scripts" / "student.py")
+_student = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_student)
+CODE_STUB = _student.CODE_STUB   # the stub make student's nbgrader writes
 
 
 def notebook_for(module: str) -> Path:
@@ -56,7 +61,7 @@ def stub_source(module: str, number: str) -> str:
     cell = exercise_cell(module, number)
     nb = nbformat.v4.new_notebook(cells=[nbformat.from_dict(dict(cell))],
                                   metadata={"kernelspec": {"language": "python", "name": "python3", "display_name": "Python 3"}})
-    cleared, _ = ClearSolutions(code_stub={"python": "# YOUR CODE HERE\nraise NotImplementedError()"}).preprocess(nb, {})
+    cleared, _ = ClearSolutions(code_stub={"python": CODE_STUB}).preprocess(nb, {})
     src = cleared.cells[0].source
     assert "NotImplementedError" in src and "BEGIN SOLUTION" not in src, src
     return src

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -84,14 +81,8 @@ def test_autograde_full_marks_for_the_instructor_fewer_for_a_wrong_answer(submis
     (folder / nb.name).write_text(text)
     env = {"GAN_COURSE_PROFILE": "smoke", "GAN_COURSE_ARTIFACTS": str(tmp_path / "artifacts"),
            "GAN_COURSE_FIGURES": str(tmp_path / "figures")}
-    old = dict(os.environ)
-    os.environ.update(env)   # the kernel nbgrader starts inherits them
-    try:
-        student.nbgrader(course, "autograde", student.ASSIGNMENT, "--student=someone", "--create", "--force",
-                         "--log-level=WARN")
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    student.nbgrader(course, "autograde", student.ASSIGNMENT, "--student=someone", "--create", "--force",
+                     "--log-level=WARN", env=env)
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "gan-noise-course") as gb:
         graded = gb.find_submission_notebook(nb.stem, student.ASSIGNMENT, "someone")
