@@ -40,13 +40,9 @@ def debian_fashion_dir():
 def student_notebooks(tmp_path_factory: pytest.TempPathFactory):
     """The student version of every notebook, made by ``scripts/student.py`` (nbgrader's generate_assignment)
     from the committed instructor notebooks; once per test process. Returns the folder of the notebooks."""
-    import importlib.util
-    from pathlib import Path
+    from scripts_loader import load_script
 
-    repo = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("student", repo / "scripts" / "student.py")
-    student = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(student)
+    student = load_script("student")
     base = tmp_path_factory.mktemp("student")
     student.release(base / "course", base / "student")
     return base / "student"

@@ -7,19 +7,16 @@ nbgrader's ``ClearSolutions`` makes of it for the student version (``raise NotIm
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any, Callable
 
 import nbformat
 
 from helpers.exercises import Exercise
+from scripts_loader import load_script
 
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("student_script", REPO / "scripts" / "student.py")
-_student = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_student)
-CODE_STUB = _student.CODE_STUB   # the stub make student's nbgrader writes
+CODE_STUB = load_script("student").CODE_STUB   # the stub make student's nbgrader writes
 
 
 def notebook_for(module: str) -> Path:

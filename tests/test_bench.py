@@ -2,20 +2,17 @@
 time-to-sector-figure arithmetic, and keeping earlier notebook timings on --skip-notebooks."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
+from scripts_loader import load_script
+
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("bench", REPO / "scripts" / "bench.py")
-bench = importlib.util.module_from_spec(_spec)
-sys.modules["bench"] = bench
-_spec.loader.exec_module(bench)
+bench = load_script("bench")
 
 
 def test_authors_dcgan_matches_the_notes():

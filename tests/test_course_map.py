@@ -2,18 +2,15 @@
 committed bench times, and goes stale when any of them changes."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from scripts_loader import load_script
+
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("course_map", REPO / "scripts" / "course_map.py")
-course_map = importlib.util.module_from_spec(_spec)
-sys.modules["course_map"] = course_map
-_spec.loader.exec_module(course_map)
+course_map = load_script("course_map")
 
 
 def committed_section() -> str:

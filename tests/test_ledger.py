@@ -2,19 +2,16 @@
 metrics, every rule decides both ways, missing keys fail loudly, and every cited figure exists."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts_loader import load_script
+
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("ledger", REPO / "scripts" / "ledger.py")
-ledger = importlib.util.module_from_spec(_spec)
-sys.modules["ledger"] = ledger  # dataclasses need the module registered
-_spec.loader.exec_module(ledger)
+ledger = load_script("ledger")
 
 CLAIMS = {c.id: c for c in ledger.CLAIMS}
 

@@ -2,19 +2,16 @@
 after a notebook finished, resumed runs skip what is done, changed notebook code is run again."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts_loader import load_script
+
 REPO = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("reproduce", REPO / "scripts" / "reproduce.py")
-reproduce = importlib.util.module_from_spec(_spec)
-sys.modules["reproduce"] = reproduce
-_spec.loader.exec_module(reproduce)
+reproduce = load_script("reproduce")
 
 
 def _notebook(folder: Path, name: str, code: str) -> Path:

@@ -2,18 +2,17 @@
 the solutions, and its autograder gives the instructor version full marks and a wrong answer fewer."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from scripts_loader import load_script
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-_spec = importlib.util.spec_from_file_location("student", REPO / "scripts" / "student.py")
-student = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(student)
+student = load_script("student")
 
 
 def _nbgrader_cells(book) -> dict[str, nbformat.NotebookNode]:
