@@ -60,9 +60,11 @@ bench: data
 
 ledger: $(STAMP)
 	$(BIN)/python scripts/ledger.py
+	$(BIN)/python scripts/targets.py
 
 ledger-check: $(STAMP)
 	$(BIN)/python scripts/ledger.py --check
+	$(BIN)/python scripts/targets.py --check
 
 lesson: $(STAMP)
 	$(BIN)/python scripts/lesson.py

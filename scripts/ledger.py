@@ -832,15 +832,19 @@ def _code_hash(notebook: str) -> str | None:
     return _reproduce_module().code_hash(path) if path.is_file() else None
 
 
-def stale_notebooks(claim: Claim, folder: Path) -> list[str]:
-    """The notebooks the claim reads whose run in this seed's ``folder`` used other notebook code than the
+def stale_in(folder: Path, notebooks: tuple[str, ...] | set[str]) -> list[str]:
+    """Those of ``notebooks`` whose run in this seed's ``folder`` used other notebook code than the
     committed one (by ``summary.json`` next to the seed folders; none if there is no summary)."""
     summary_path = folder.parent / "summary.json"
     if not summary_path.is_file():
         return []
     runs = _reproduce_module().load_summary(summary_path)["runs"].get(folder.name, {})
-    read = {claim.notebook} | {k.split("/")[0] for k in claim.keys if "/" in k}
-    return sorted(nb for nb in read if runs.get(nb, {}).get("code") != _code_hash(nb))
+    return sorted(nb for nb in set(notebooks) if runs.get(nb, {}).get("code") != _code_hash(nb))
+
+
+def stale_notebooks(claim: Claim, folder: Path) -> list[str]:
+    """The notebooks the claim reads that :func:`stale_in` finds run by older code in ``folder``."""
+    return stale_in(folder, {claim.notebook} | {k.split("/")[0] for k in claim.keys if "/" in k})
 
 
 def seed_summary(claim: Claim, folders: dict[int, Path]) -> dict[str, Any]:
