@@ -1,4 +1,4 @@
-"""`make targets`: how good the course's generators are, seed by seed, against issue 14's targets.
+"""`make ledger` (after the ledger): how good the course's generators are, seed by seed, against issue 14's targets.
 
 A reproduction is only as convincing as the models it measures. Each :class:`Target` below reads the
 committed runs of ``make reproduce`` (``reproduce/teach/seed-<N>/<notebook>/metrics.json``), all
@@ -128,11 +128,16 @@ def seed_values(target: Target, folders: dict[int, Path]) -> dict[int, dict[str,
     return out
 
 
+def counted_seeds(per_seed: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The seeds' values that count: those run with the committed notebook code."""
+    return [v for v in per_seed.values() if not v.get("stale")]
+
+
 def verdict(target: Target, per_seed: dict[int, dict[str, Any]], planned: int = ledger.PLANNED_SEEDS) -> str:
     """MET when met in >= ``need`` seeds, MISSED when the missing seeds can no longer make it, else PENDING."""
     if target.met is None:
         return REPORTED
-    counted = [v for v in per_seed.values() if not v.get("stale")]
+    counted = counted_seeds(per_seed)
     met = sum(v["met"] for v in counted)
     if met >= target.need:
         return MET
@@ -156,7 +161,7 @@ def render(folders: dict[int, Path], targets: tuple[Target, ...] = TARGETS) -> s
             else:
                 mark = "" if v["met"] is None else (" ✓" if v["met"] else " ✗")
                 cells.append(f"{v['value']:{t.fmt}}{mark}")
-        counted = [v for v in per_seed.values() if not v.get("stale")]
+        counted = counted_seeds(per_seed)
         met_in = "—" if t.met is None else f"{sum(v['met'] for v in counted)} of {len(counted)} (need {t.need})"
         result = verdict(t, per_seed)
         if result in tally:
@@ -177,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     new = ledger.replace_section(readme, section, START, END)
     if args.check:
         if new != readme:
-            print("stale: README.md's targets section; run `python scripts/targets.py` (make targets)", file=sys.stderr)
+            print("stale: README.md's targets section; run `python scripts/targets.py` (make ledger)", file=sys.stderr)
             return 1
         print("targets up to date")
         return 0
