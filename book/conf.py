@@ -32,13 +32,16 @@ if _os.environ.get("COURSE_BOOK_MATHJAX"):
     html_static_path = [_os.environ["COURSE_BOOK_MATHJAX"]]   # its es5/ lands in _static/es5/
     mathjax_path = "es5/tex-mml-chtml.js"
 
-include_patterns.append("figures/bench/bench.md")
+include_patterns += ["figures/bench/bench.md", "probes/*/RESULTS.md"]   # pages the README and notebooks link to
 
 
 def _toctree(app, docname: str, source: list[str]) -> None:
     """The README (the front page on GitHub, where a toctree directive would show as text) gets the
     site's navigation here: the notebooks in order, hidden from its body. The bench table, which the
-    README links to, becomes a page of its own with a title."""
+    README links to, becomes a page of its own with a title; so do the probes' records (probes/*/RESULTS.md),
+    which notebooks link to."""
+    if docname.startswith("probes/"):
+        source[0] = "---\norphan: true\n---\n" + source[0]
     if docname == "figures/bench/bench":
         source[0] = "---\norphan: true\n---\n# Bench: notebook times and training throughput\n\n" + source[0]
     if docname == "README":

@@ -27,6 +27,8 @@ CONSTANTS: dict[str, set[str]] = {
     },
     "02_dcgan": {
         "0.2",  # LeakyReLU(0.2), DCGAN's slope, a setting of the architecture table
+        "90%",  # the evaluator's "sure" confidence and issue 14's sure-share target (scripts/targets.py)
+        "0.02",  # issue 14's KL target, a constant of scripts/targets.py
     },
     "03_noise_to_label": {
         "0 of 6,000",  # the authors' shipped label map, a committed file, not a run of ours

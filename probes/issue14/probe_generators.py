@@ -1,0 +1,121 @@
+"""Issue 14's generator probes: the course DCGAN (notebook 02, profile teach, full MNIST) or the
+2-dim generator (notebooks 03-05) with one lever changed, judged by the independent evaluator.
+
+Not part of the course: a record of what was tried, so that anyone can re-run a row of
+RESULTS.md. One run trains one GAN (one thread: about 2-3 minutes on a 2-core machine) and prints a
+JSON line with the evaluator's numbers for the last G and for exponential moving averages (EMA) of
+G's weights.
+
+    .venv/bin/python probes/issue14/probe_generators.py --seed 10 --fc-g --fc-d
+    .venv/bin/python probes/issue14/probe_generators.py --seed 10 --nz2 --fc-d
+
+Levers: --fc-g / --fc-d put a fully connected hidden layer (BatchNorm1d) before G's transposed
+convolutions / after D's convolutions (the shape of notebook 06's networks; not allowed for the
+2-dim generator, whose first layer must stay a transposed convolution from z); --hidden its size;
+--width, --batch, --lr-decay (linear to 0 over training).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from helpers import course, lesson  # noqa: E402
+import helpers.train as train  # noqa: E402
+from helpers.codes import CodeDiscriminator, CodeGenerator  # noqa: E402
+from helpers.data import load_dataset, to_classifier, to_gan  # noqa: E402
+from helpers.metrics import sample_report  # noqa: E402
+
+EMA_DECAYS = (0.995, 0.998, 0.999)
+KEYS = ("fd", "sure_share", "classes_covered", "kl_uniform", "precision", "recall", "coverage")
+
+
+class AdversarialHead(nn.Module):
+    """Notebook 06's discriminator trunk (convolutions, then a hidden layer) with its real/fake logit only."""
+
+    def __init__(self, width: int, hidden: int) -> None:
+        super().__init__()
+        self.d = CodeDiscriminator(10, 2, width, hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.d(x).logit
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--nz2", action="store_true", help="the 2-dim generator of 03-05 (judged per sample, as mapped)")
+    ap.add_argument("--fc-g", action="store_true")
+    ap.add_argument("--fc-d", action="store_true")
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--width", type=int)
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--lr-decay", action="store_true")
+    ap.add_argument("--n-judge", type=int, default=5000)
+    args = ap.parse_args()
+    if args.nz2 and args.fc_g:
+        ap.error("--fc-g is not allowed with --nz2: the 2-dim generator keeps its transposed convolution from z")
+    torch.set_num_threads(1)
+    data = load_dataset("mnist")
+    cfg = course.noise2_config("teach", args.seed, data) if args.nz2 else course.dcgan_config("teach", args.seed, data)
+    cfg.snapshots_per_epoch = 0
+    cfg.width = args.width or cfg.width
+    cfg.batch_size = args.batch or cfg.batch_size
+
+    def build(c: train.GANConfig) -> tuple[nn.Module, nn.Module]:
+        torch.manual_seed(c.seed)
+        G = CodeGenerator(c.nz, c.width, args.hidden) if args.fc_g else lesson.DCGANGenerator(c.nz, c.width)
+        D = AdversarialHead(c.width, args.hidden) if args.fc_d else lesson.DCGANDiscriminator(c.width, c.d_head)
+        for m in (G, D):
+            lesson.init_weights(m)
+            for b in m.modules():
+                if isinstance(b, nn.BatchNorm1d):
+                    nn.init.normal_(b.weight, 1.0, 0.02)
+                    nn.init.zeros_(b.bias)
+        return G, D
+
+    train.build_models = build
+    total = cfg.epochs * (len(data.train) // cfg.batch_size)
+    ema: dict[float, nn.Module] = {}
+    done = [0]
+
+    def step(G, D, opt_g, opt_d, real, z, **kw):
+        if args.lr_decay:
+            for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
+                for group in opt.param_groups:
+                    group["lr"] = lr * (1 - done[0] / total)
+        out = lesson.gan_step(G, D, opt_g, opt_d, real, z, **kw)
+        with torch.no_grad():
+            for d in EMA_DECAYS:
+                E = ema.setdefault(d, copy.deepcopy(G))
+                for pe, p in zip(E.parameters(), G.parameters()):
+                    pe.lerp_(p, 1 - d)
+                for be, b in zip(E.buffers(), G.buffers()):
+                    be.copy_(b)
+        done[0] += 1
+        return out
+
+    t0 = time.time()
+    res = train.train_gan(cfg, to_gan(data.train.x), progress=False, step=step)
+    out = {"seed": args.seed, "args": {k: v for k, v in vars(args).items() if k != "seed"},
+           "train_s": round(time.time() - t0, 1), "steps": total, "torch": torch.__version__}
+    evaluator, real = course.evaluator("mnist"), to_classifier(data.test.x)
+    z = train.sample_noise(args.n_judge, cfg.nz, "normal", generator=torch.Generator().manual_seed(args.seed + 123))
+    for name, G in {"last": res.G, **{f"ema{d}": ema[d] for d in EMA_DECAYS}}.items():
+        G = course.generator_in_mode(G, "per-sample") if args.nz2 else G
+        r = sample_report(evaluator, to_classifier(train.generate(G, z)), real, n_max=args.n_judge, seed=args.seed)
+        out[name] = {k: r[k] for k in KEYS}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""probes/issue14/results.jsonl (one probe per line) -> the table of RESULTS.md: `python probes/issue14/table.py probes/issue14/results.jsonl`."""
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def name(o):
+    a = o["args"]
+    parts = [("2-dim G" if a.get("nz2") else "DCGAN")]
+    levers = [k for k in ("fc_g", "fc_d", "lr_decay") if a.get(k)]
+    parts += [{"fc_g": "FC layer in G", "fc_d": "FC layer in D", "lr_decay": "LR decay"}[k] for k in levers]
+    if a.get("width"): parts.append(f"width {a['width']}")
+    if a.get("batch"): parts.append(f"batch {a['batch']}")
+    if len(parts) == 1: parts.append("as committed")
+    return ", ".join(parts)
+out = ["| variant | seed | train s | last G: FD · sure · KL · classes | EMA 0.995 G: FD · sure · KL · classes |", "|---|---|---|---|---|"]
+for o in sorted(rows, key=lambda o: (name(o), o["seed"])):
+    cell = lambda r: f"{r['fd']:.0f} · {r['sure_share']:.3f} · {r['kl_uniform']:.3f} · {r['classes_covered']}"
+    out.append(f"| {name(o)} | {o['seed']} | {o['train_s']:.0f} | {cell(o['last'])} | {cell(o['ema0.995']) if o.get('ema0.995') else '—'} |")
+print("\n".join(out))
