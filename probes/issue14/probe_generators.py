@@ -12,7 +12,7 @@ G's weights.
 Levers: --fc-g / --fc-d put a fully connected hidden layer (BatchNorm1d) before G's transposed
 convolutions / after D's convolutions (the shape of notebook 06's networks; not allowed for the
 2-dim generator, whose first layer must stay a transposed convolution from z); --hidden its size;
---width, --batch, --lr-decay (linear to 0 over training).
+--width, --batch, --epochs, --lr-decay (linear to 0 over training), --sn-d (spectral norm in D).
 """
 from __future__ import annotations
 
@@ -59,7 +59,9 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--width", type=int)
     ap.add_argument("--batch", type=int)
+    ap.add_argument("--epochs", type=int, help="training epochs (teach: 2)")
     ap.add_argument("--lr-decay", action="store_true")
+    ap.add_argument("--sn-d", action="store_true", help="spectral norm on every convolution and linear layer of D")
     ap.add_argument("--n-judge", type=int, default=5000)
     args = ap.parse_args()
     if args.nz2 and args.fc_g:
@@ -70,6 +72,7 @@ def main() -> None:
     cfg.snapshots_per_epoch = 0
     cfg.width = args.width or cfg.width
     cfg.batch_size = args.batch or cfg.batch_size
+    cfg.epochs = args.epochs or cfg.epochs
 
     def build(c: train.GANConfig) -> tuple[nn.Module, nn.Module]:
         torch.manual_seed(c.seed)
@@ -81,6 +84,10 @@ def main() -> None:
                 if isinstance(b, nn.BatchNorm1d):
                     nn.init.normal_(b.weight, 1.0, 0.02)
                     nn.init.zeros_(b.bias)
+        if args.sn_d:
+            for name, m in list(D.named_modules()):
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    nn.utils.parametrizations.spectral_norm(m)
         return G, D
 
     train.build_models = build

@@ -4,10 +4,13 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def name(o):
     a = o["args"]
     parts = [("2-dim G" if a.get("nz2") else "DCGAN")]
-    levers = [k for k in ("fc_g", "fc_d", "lr_decay") if a.get(k)]
-    parts += [{"fc_g": "FC layer in G", "fc_d": "FC layer in D", "lr_decay": "LR decay"}[k] for k in levers]
+    levers = [k for k in ("fc_g", "fc_d", "lr_decay", "sn_d") if a.get(k)]
+    parts += [{"fc_g": "FC layer in G", "fc_d": "FC layer in D", "lr_decay": "LR decay", "sn_d": "spectral norm in D"}[k]
+              for k in levers]
+    if a.get("hidden") and a["hidden"] != 256: parts.append(f"FC {a['hidden']} units")
     if a.get("width"): parts.append(f"width {a['width']}")
     if a.get("batch"): parts.append(f"batch {a['batch']}")
+    if a.get("epochs"): parts.append(f"{a['epochs']} epochs")
     if len(parts) == 1: parts.append("as committed")
     return ", ".join(parts)
 out = ["| variant | seed | train s | last G: FD · sure · KL · classes | EMA 0.995 G: FD · sure · KL · classes |", "|---|---|---|---|---|"]
