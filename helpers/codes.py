@@ -184,13 +184,19 @@ def build_code_models(cfg: CodeGANConfig) -> tuple[CodeGenerator, CodeDiscrimina
     torch.manual_seed(cfg.seed)
     G = CodeGenerator(cfg.input_size, cfg.width, cfg.hidden)
     D = CodeDiscriminator(cfg.n_cat, cfg.n_cont, cfg.width, cfg.hidden)
-    init_weights(G)
-    init_weights(D)
-    for m in list(G.modules()) + list(D.modules()):  # init_weights covers BatchNorm2d only
+    init_code_weights(G, D)
+    return G, D
+
+
+def init_code_weights(*models: nn.Module) -> None:
+    """DCGAN's initialisation (:func:`helpers.lesson.init_weights`) of each model in turn, then the
+    BatchNorm1d scales ~ N(1, 0.02) and biases 0 of each, which ``init_weights`` leaves alone."""
+    for model in models:
+        init_weights(model)
+    for m in (m for model in models for m in model.modules()):
         if isinstance(m, nn.BatchNorm1d):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
-    return G, D
 
 
 @dataclass
@@ -425,5 +431,6 @@ def stroke_measures(images01: torch.Tensor, *, threshold: float = 0.5) -> dict[s
 
 
 __all__ = ["KINDS", "CONT_LOSSES", "CodeGANConfig", "Codes", "sample_codes", "generator_input", "CodeGenerator",
+           "init_code_weights",
            "DOutput", "CodeDiscriminator", "build_code_models", "info_loss", "CodeGANResult", "train_code_gan",
            "load_or_train_code_gan", "generate_codes", "code_grid", "codes_per_category", "continuous_sweep", "code_readout", "cluster_accuracy", "stroke_measures"]

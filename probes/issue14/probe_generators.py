@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from helpers import course, lesson  # noqa: E402
 import helpers.train as train  # noqa: E402
-from helpers.codes import CodeDiscriminator, CodeGenerator  # noqa: E402
+from helpers.codes import CodeDiscriminator, CodeGenerator, init_code_weights  # noqa: E402
 from helpers.data import load_dataset, to_classifier, to_gan  # noqa: E402
 from helpers.metrics import sample_report  # noqa: E402
 
@@ -78,12 +78,8 @@ def main() -> None:
         torch.manual_seed(c.seed)
         G = CodeGenerator(c.nz, c.width, args.hidden) if args.fc_g else lesson.DCGANGenerator(c.nz, c.width)
         D = AdversarialHead(c.width, args.hidden) if args.fc_d else lesson.DCGANDiscriminator(c.width, c.d_head)
-        for m in (G, D):
-            lesson.init_weights(m)
-            for b in m.modules():
-                if isinstance(b, nn.BatchNorm1d):
-                    nn.init.normal_(b.weight, 1.0, 0.02)
-                    nn.init.zeros_(b.bias)
+        init_code_weights(G)   # G's weights, then D's (the order these probes drew them in)
+        init_code_weights(D)
         if args.sn_d:
             for name, m in list(D.named_modules()):
                 if isinstance(m, (nn.Conv2d, nn.Linear)):
