@@ -35,15 +35,17 @@ if _os.environ.get("COURSE_BOOK_MATHJAX"):
 include_patterns += ["figures/bench/bench.md", "probes/*/RESULTS.md"]   # pages the README and notebooks link to
 
 
+#: pages outside the navigation, with the title their file lacks
+ORPHAN_TITLES = {"figures/bench/bench": "# Bench: notebook times and training throughput\n\n"}
+
+
 def _toctree(app, docname: str, source: list[str]) -> None:
     """The README (the front page on GitHub, where a toctree directive would show as text) gets the
     site's navigation here: the notebooks in order, hidden from its body. The bench table, which the
     README links to, becomes a page of its own with a title; so do the probes' records (probes/*/RESULTS.md),
     which notebooks link to."""
-    if docname.startswith("probes/"):
-        source[0] = "---\norphan: true\n---\n" + source[0]
-    if docname == "figures/bench/bench":
-        source[0] = "---\norphan: true\n---\n# Bench: notebook times and training throughput\n\n" + source[0]
+    if docname in ORPHAN_TITLES or docname.startswith("probes/"):
+        source[0] = "---\norphan: true\n---\n" + ORPHAN_TITLES.get(docname, "") + source[0]
     if docname == "README":
         from pathlib import Path
 
