@@ -4,9 +4,15 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def name(o):
     a = o["args"]
     parts = [("2-dim G" if a.get("nz2") else "DCGAN")]
-    levers = [k for k in ("fc_g", "fc_d", "lr_decay", "sn_d") if a.get(k)]
-    parts += [{"fc_g": "FC layer in G", "fc_d": "FC layer in D", "lr_decay": "LR decay", "sn_d": "spectral norm in D"}[k]
+    if a.get("profile") == "smoke": parts[0] += " (smoke: 2,000 images, 8 epochs)"
+    levers = [k for k in ("fc_g", "fc_d", "fc_d_no_bn", "d_conv3", "lr_decay", "sn_d") if a.get(k)]
+    parts += [{"fc_g": "FC layer in G", "fc_d": "FC layer in D", "fc_d_no_bn": "no BatchNorm in D's FC layer",
+               "d_conv3": "a third convolution in D", "lr_decay": "LR decay", "sn_d": "spectral norm in D"}[k]
               for k in levers]
+    if a.get("loss") == "hinge": parts.append("hinge loss")
+    if a.get("r1"): parts.append(f"R1 {a['r1']:g}")
+    if a.get("lr_g"): parts.append(f"G's LR {a['lr_g']:g}")
+    if a.get("lr_d"): parts.append(f"D's LR {a['lr_d']:g}")
     if a.get("hidden") and a["hidden"] != 256: parts.append(f"FC {a['hidden']} units")
     if a.get("width"): parts.append(f"width {a['width']}")
     if a.get("batch"): parts.append(f"batch {a['batch']}")
