@@ -74,7 +74,8 @@ def gan_step(G: nn.Module, D: nn.Module, opt_g: torch.optim.Optimizer, opt_d: to
 
 # ---- from notebooks/02_dcgan.ipynb ----
 def init_weights(module: nn.Module) -> None:
-    """DCGAN's initialisation: conv/linear weights ~ N(0, 0.02), biases 0; BatchNorm scales ~ N(1, 0.02)."""
+    """DCGAN's initialisation: conv/linear weights ~ N(0, 0.02), biases 0; BatchNorm2d scales ~ N(1, 0.02),
+    shifts 0 (BatchNorm1d, in the generator's projection, keeps PyTorch's start: scale 1, shift 0)."""
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -87,41 +88,59 @@ def init_weights(module: nn.Module) -> None:
 
 # ---- from notebooks/02_dcgan.ipynb ----
 class DCGANGenerator(nn.Module):
-    """z (nz) -> ConvT to (2w, 7, 7) -> ConvT to (w, 14, 14) -> ConvT to (1, 28, 28) -> Tanh.
-    No biases before BatchNorm: it would subtract them again."""
+    """z (nz) -> project to (2w, 7, 7) -> ConvT to (w, 14, 14) -> ConvT to (1, 28, 28) -> Tanh.
 
-    def __init__(self, nz: int = 100, width: int = 32) -> None:
+    The projection, hidden > 0: DCGAN's "project and reshape" through a hidden layer,
+    Linear(nz, hidden) and Linear(hidden, 2w*7*7), each with BatchNorm and ReLU (the InfoGAN
+    paper's MNIST generator; notebook 06 builds the same). hidden = 0: one ConvT 7x7 on z as a
+    1x1 image, the guided-GAN authors' first layer, which the 2-dim generator of notebooks 03-05
+    keeps. No biases before BatchNorm: it would subtract them again."""
+
+    def __init__(self, nz: int = 100, width: int = 32, hidden: int = 0) -> None:
         super().__init__()
         self.nz = check_int("nz (noise size)", nz, minimum=1)
         w = check_int("width", width, minimum=1)
+        self.hidden = check_int("hidden", hidden, minimum=0)
+        if hidden:
+            project = [nn.Linear(nz, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(True),
+                       nn.Linear(hidden, 2 * w * 49, bias=False), nn.BatchNorm1d(2 * w * 49), nn.ReLU(True),
+                       nn.Unflatten(1, (2 * w, 7, 7))]
+        else:
+            project = [nn.ConvTranspose2d(nz, 2 * w, 7, 1, 0, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(True)]
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(nz, 2 * w, 7, 1, 0, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(True),
+            *project,
             nn.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(True),
             nn.ConvTranspose2d(w, 1, 4, 2, 1, bias=False), nn.Tanh(),
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.reshape(z.shape[0], self.nz, 1, 1))
+        z = z.reshape(z.shape[0], self.nz)
+        return self.net(z if self.hidden else z[:, :, None, None])   # the ConvT sees z as a 1x1 image
 
 
 # ---- from notebooks/02_dcgan.ipynb ----
 class DCGANDiscriminator(nn.Module):
-    """image -> Conv to (w, 14, 14) -> Conv to (2w, 7, 7) -> head -> one logit per image.
+    """image -> Conv to (w, 14, 14) -> Conv to (2w, 7, 7) [-> Conv 3x3 to (2w, 7, 7)] -> head -> one logit.
 
+    convs=3 adds the third convolution (stride 1, same channels: the map stays 2w x 7 x 7), convs=2
+    stops after two.
     head="conv": a 7x7 convolution to one number (DCGAN's all-convolutional ending);
     head="fc": flatten and a fully connected layer (the blog's variant, seed 001).
-    self.features is the last convolutional block, the layer Grad-CAM reads (notebook 07).
-    minibatch_std=True appends one channel, the batch's spread (notebook 08's remedy)."""
+    Either head is linear in self.features, the last convolutional block, the layer Grad-CAM
+    reads (notebook 07). minibatch_std=True appends one channel, the batch's spread (notebook
+    08's remedy)."""
 
-    def __init__(self, width: int = 32, head: str = "conv", minibatch_std: bool = False) -> None:
+    def __init__(self, width: int = 32, head: str = "conv", minibatch_std: bool = False, convs: int = 2) -> None:
         super().__init__()
         w = check_int("width", width, minimum=1)
         self.head_kind = check_choice("head", head, ("conv", "fc"))
+        self.convs = check_int("convs", convs, minimum=2, maximum=3)
         self.minibatch_std = bool(minibatch_std)
-        self.features = nn.Sequential(
-            nn.Conv2d(1, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, True),
-        )
+        layers = [nn.Conv2d(1, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
+                  nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, True)]
+        if convs == 3:
+            layers += [nn.Conv2d(2 * w, 2 * w, 3, 1, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, True)]
+        self.features = nn.Sequential(*layers)
         c = 2 * w + int(self.minibatch_std)
         if head == "conv":
             self.head = nn.Sequential(nn.Conv2d(c, 1, 7, 1, 0, bias=False), nn.Flatten())

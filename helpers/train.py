@@ -44,7 +44,9 @@ class GANConfig:
     arch: str = "dcgan"
     nz: int = 100
     width: int = 32
+    g_hidden: int = 0
     d_head: str = "conv"
+    d_convs: int = 2
     d_minibatch_std: bool = False
     noise: str = "normal"
     epochs: int = 5
@@ -66,7 +68,9 @@ class GANConfig:
         check_choice("arch", self.arch, ARCHS)
         check_int("nz (noise size)", self.nz, minimum=1)
         check_int("width", self.width, minimum=1)
+        check_int("g_hidden", self.g_hidden, minimum=0)
         check_choice("d_head", self.d_head, ("conv", "fc"))
+        check_int("d_convs", self.d_convs, minimum=2, maximum=3)
         check_choice("noise", self.noise, NOISES)
         check_int("epochs", self.epochs, minimum=0)
         check_int("batch_size", self.batch_size, minimum=1)
@@ -142,8 +146,8 @@ def build_models(cfg: GANConfig) -> tuple[nn.Module, nn.Module]:
     if cfg.arch == "mlp":
         G, D = MLPGenerator(cfg.nz, cfg.width), MLPDiscriminator(cfg.width)
     else:
-        G = DCGANGenerator(cfg.nz, cfg.width)
-        D = DCGANDiscriminator(cfg.width, cfg.d_head, minibatch_std=cfg.d_minibatch_std)
+        G = DCGANGenerator(cfg.nz, cfg.width, hidden=cfg.g_hidden)
+        D = DCGANDiscriminator(cfg.width, cfg.d_head, minibatch_std=cfg.d_minibatch_std, convs=cfg.d_convs)
     init_weights(G)
     init_weights(D)
     return G, D

@@ -52,12 +52,14 @@ def test_shared_configs_follow_the_profile_and_the_data():
         cfg2 = course.noise2_config(profile, 3, data)
         assert cfg2.nz == 2 and cfg2.snapshots_per_epoch == course.NOISE2_SNAPSHOTS_PER_EPOCH[profile]
         assert course.classifier_config(profile, 3, data).epochs == course.CLASSIFIER_EPOCHS[profile]
-    # the 2-dim generator differs from the 100-dim one only in nz, snapshots and G's learning rate,
-    # which is the paper's there (and D's everywhere)
+    # the 2-dim generator differs from the 100-dim one only in nz, snapshots, G's learning rate, which is the
+    # paper's there (and D's everywhere), and the networks: the authors' first layer (no hidden projection: the
+    # scale invariance of notebook 04 rests on it) and DCGAN's two convolutions in D
     a, b = course.dcgan_config("teach", 0, data), course.noise2_config("teach", 0, data)
     diff = {k for k, v in vars(a).items() if vars(b)[k] != v}
-    assert diff == {"nz", "snapshots_per_epoch", "lr_g"}
+    assert diff == {"nz", "snapshots_per_epoch", "lr_g", "g_hidden", "d_convs"}
     assert b.lr_g == b.lr_d == a.lr_d == course.PAPER_LR < a.lr_g == course.DCGAN_LR_G
+    assert (a.g_hidden, a.d_convs) == (course.DCGAN_G_HIDDEN, course.DCGAN_D_CONVS) and (b.g_hidden, b.d_convs) == (0, 2)
     with pytest.raises(ValueError, match="PROFILE='fast'.*'smoke', 'teach', 'paper'"):
         course.dcgan_config("fast", 0, data)
 

@@ -42,6 +42,59 @@ def test_dcgan_generator_shape_and_range(z_shape):
     assert G(torch.randn(1, 16)).shape == (1, 1, 28, 28)
 
 
+@pytest.mark.parametrize("z_shape", [(6, 16), (6, 16, 1, 1)])
+def test_dcgan_generator_with_hidden_projection(z_shape):
+    G = DCGANGenerator(nz=16, width=8, hidden=32)
+    assert G.hidden == 32
+    out = G(torch.randn(*z_shape) * 10)
+    assert out.shape == (6, 1, 28, 28)
+    assert out.min() >= -1 and out.max() <= 1
+    kinds = [type(m) for m in G.net]
+    # project: Linear(16, 32), BatchNorm1d, ReLU, Linear(32, 2*8*49), BatchNorm1d, ReLU, then DCGAN's two ConvT
+    assert kinds[:6] == [nn.Linear, nn.BatchNorm1d, nn.ReLU, nn.Linear, nn.BatchNorm1d, nn.ReLU]
+    assert G.net[3].out_features == 2 * 8 * 49
+    assert sum(isinstance(m, nn.ConvTranspose2d) for m in G.net) == 2
+    assert all(m.bias is None for m in G.net if isinstance(m, (nn.Linear, nn.ConvTranspose2d)))
+    G.eval()
+    assert G(torch.randn(1, 16)).shape == (1, 1, 28, 28)
+
+
+def test_dcgan_generator_without_hidden_starts_with_a_transposed_convolution():
+    # the 2-dim generator of notebooks 03-05 keeps the authors' first layer: a bias-free ConvT on z, then BatchNorm2d
+    G = DCGANGenerator(nz=2, width=8)
+    assert G.hidden == 0
+    first, norm = G.net[0], G.net[1]
+    assert isinstance(first, nn.ConvTranspose2d) and first.bias is None and first.in_channels == 2
+    assert isinstance(norm, nn.BatchNorm2d)
+    assert not any(isinstance(m, (nn.Linear, nn.BatchNorm1d)) for m in G.modules())
+
+
+def test_dcgan_generator_rejects_negative_hidden():
+    with pytest.raises(ValueError) as ei:
+        DCGANGenerator(nz=4, hidden=-1)
+    assert "hidden" in str(ei.value) and ">= 0" in str(ei.value)
+
+
+@pytest.mark.parametrize("head", ["conv", "fc"])
+@pytest.mark.parametrize("n", [2, 5])
+def test_dcgan_discriminator_third_convolution(head, n):
+    D = DCGANDiscriminator(width=8, head=head, convs=3)
+    assert D.convs == 3
+    x = torch.rand(n, 1, 28, 28) * 2 - 1
+    assert D.features(x).shape == (n, 16, 7, 7)   # 2w channels at 7x7, as with two: Grad-CAM's cells stay 4x4 pixels
+    assert D(x).shape == (n,)
+    assert sum(isinstance(m, nn.Conv2d) for m in D.features) == 3
+    # the head stays linear in D.features: conv 16*49 weights, fc 16*49 + 1
+    assert count_parameters(D.head) == 16 * 49 + (head == "fc")
+
+
+@pytest.mark.parametrize("bad", [1, 4, 2.5, "3"])
+def test_dcgan_discriminator_rejects_convs(bad):
+    with pytest.raises(ValueError) as ei:
+        DCGANDiscriminator(width=8, convs=bad)
+    assert "convs" in str(ei.value)
+
+
 @pytest.mark.parametrize("head", ["conv", "fc"])
 @pytest.mark.parametrize("n", [1, 5])
 def test_dcgan_discriminator_shapes(head, n):

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 import helpers.train as train_mod
 from helpers.checkpoints import CheckpointWarning
@@ -85,6 +86,9 @@ def test_gan_config_defaults_are_valid_and_plain():
     ({"noise": "gauss"}, ["noise", "'gauss'", "'normal'", "'uniform'"]),
     ({"optimizer": "rmsprop"}, ["optimizer", "'adam'", "'sgd'"]),
     ({"d_head": "bad"}, ["d_head", "'bad'", "'conv'", "'fc'"]),
+    ({"g_hidden": -1}, ["g_hidden", ">= 0"]),
+    ({"d_convs": 4}, ["d_convs", "<= 3"]),
+    ({"d_convs": 1}, ["d_convs", ">= 2"]),
     ({"nz": 2.5}, ["nz", "integer"]),
     ({"g_extra_weight": -1.0}, ["g_extra_weight", ">= 0.0"]),
     ({"g_extra_weight": 0.5}, ["g_extra_weight", "needs g_extra"]),
@@ -157,6 +161,9 @@ def test_build_models_arch_and_seed():
     G3, _ = build_models(tiny_config(seed=1))
     assert_state_dicts_equal(G.state_dict(), G2.state_dict())
     assert not torch.equal(G.net[0].weight, G3.net[0].weight)
+    Gh, Dh = build_models(tiny_config(g_hidden=16, d_convs=3))   # the course DCGAN's projection and third conv
+    assert Gh.hidden == 16 and isinstance(Gh.net[0], nn.Linear) and Dh.convs == 3
+    assert Gh(torch.randn(3, 8)).shape == (3, 1, 28, 28) and Dh(torch.zeros(3, 1, 28, 28)).shape == (3,)
     Gm, Dm = build_models(tiny_config(arch="mlp", width=16))
     assert isinstance(Gm, MLPGenerator)
     assert Dm(torch.zeros(2, 1, 28, 28)).shape == (2,)
