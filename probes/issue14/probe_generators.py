@@ -39,7 +39,7 @@ from helpers import course, lesson  # noqa: E402
 import helpers.train as train  # noqa: E402
 from helpers.codes import CodeDiscriminator, CodeGenerator, init_code_weights  # noqa: E402
 from helpers.data import load_dataset, to_classifier, to_gan  # noqa: E402
-from helpers.metrics import sample_report  # noqa: E402
+from helpers.metrics import label_scores, sample_report  # noqa: E402
 
 EMA_DECAYS = (0.995, 0.998, 0.999)
 KEYS = ("fd", "sure_share", "classes_covered", "kl_uniform", "precision", "recall", "coverage")
@@ -60,18 +60,49 @@ class ThreeConvDiscriminator(nn.Module):
     """DCGAN's D (notebook 02) with a third convolution (3x3, stride 1, 4w channels at 7x7, BatchNorm,
     LeakyReLU) before its head, which stays linear in those features (``head`` "conv" or "fc")."""
 
-    def __init__(self, width: int, head: str) -> None:
+    def __init__(self, width: int, head: str, channels: int = 0, kernel: int = 3) -> None:
         super().__init__()
         w = width
+        c = channels or 4 * w
         self.features = nn.Sequential(
             nn.Conv2d(1, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
             nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(2 * w, 4 * w, 3, 1, 1, bias=False), nn.BatchNorm2d(4 * w), nn.LeakyReLU(0.2, True))
-        self.head = (nn.Sequential(nn.Conv2d(4 * w, 1, 7, 1, 0, bias=False), nn.Flatten()) if head == "conv"
-                     else nn.Sequential(nn.Flatten(), nn.Linear(4 * w * 49, 1)))
+            nn.Conv2d(2 * w, c, kernel, 1, kernel // 2, bias=False), nn.BatchNorm2d(c), nn.LeakyReLU(0.2, True))
+        self.head = (nn.Sequential(nn.Conv2d(c, 1, 7, 1, 0, bias=False), nn.Flatten()) if head == "conv"
+                     else nn.Sequential(nn.Flatten(), nn.Linear(c * 49, 1)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).squeeze(1)
+
+
+class PerSampleTrainBN(nn.BatchNorm2d):
+    """BatchNorm2d (same parameters and buffers) that in training normalises every sample by its own
+    spatial statistics, as the 2-dim map reads G; eval mode uses the running statistics as usual."""
+
+    def __init__(self, bn: nn.BatchNorm2d) -> None:
+        super().__init__(bn.num_features, bn.eps, bn.momentum)
+        self.load_state_dict(bn.state_dict())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return super().forward(x)
+        return F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                               use_input_stats=True, momentum=self.momentum, eps=self.eps)
+
+
+class PackedDiscriminator(nn.Module):
+    """PacGAN (Lin et al. 2018): D judges packs of ``pack`` images of one kind, stacked as channels, so
+    it sees how varied they are; one logit per pack. The batch size must be a multiple of ``pack``."""
+
+    def __init__(self, D: nn.Module, pack: int) -> None:
+        super().__init__()
+        first = D.features[0]
+        D.features[0] = nn.Conv2d(pack, first.out_channels, first.kernel_size, first.stride, first.padding,
+                                  bias=first.bias is not None)
+        self.d, self.pack = D, pack
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.d(x.reshape(len(x) // self.pack, self.pack, *x.shape[2:]))
 
 
 def main() -> None:
@@ -88,18 +119,35 @@ def main() -> None:
     ap.add_argument("--sn-d", action="store_true", help="spectral norm on every convolution and linear layer of D")
     ap.add_argument("--fc-d-no-bn", action="store_true", help="with --fc-d: no BatchNorm1d in D's hidden layer")
     ap.add_argument("--d-conv3", action="store_true", help="a third convolution in DCGAN's D, its head still linear")
+    ap.add_argument("--d-conv3-channels", type=int, default=0, help="with --d-conv3: its channels (default 4w)")
+    ap.add_argument("--d-conv3-kernel", type=int, default=3, choices=(1, 3), help="with --d-conv3: its kernel size")
     ap.add_argument("--profile", choices=("teach", "smoke"), default="teach")
     ap.add_argument("--loss", choices=("bce", "hinge"), default="bce")
     ap.add_argument("--r1", type=float, default=0.0, help="R1 penalty weight gamma (0: none)")
     ap.add_argument("--lr-g", type=float)
     ap.add_argument("--lr-d", type=float)
     ap.add_argument("--n-judge", type=int, help="samples judged (teach: 5000, smoke: 500)")
+    ap.add_argument("--half-snapshots", type=int, default=0,
+                    help="also judge this many snapshots of G, evenly over the second half of training, by the "
+                         "evaluator's labels only (classes, sure share, KL; per sample for --nz2): a variant's "
+                         "number over snapshots, not one step's")
+    ap.add_argument("--save", help="torch.save the last G's state and the second half's snapshots to this file")
+    ap.add_argument("--pack", type=int, default=1, help="PacGAN: D judges packs of this many images (1: off)")
+    ap.add_argument("--mbstd", action="store_true",
+                    help="minibatch standard deviation in DCGAN's D (notebook 08's remedy for collapse)")
+    ap.add_argument("--train-per-sample", action="store_true",
+                    help="with --nz2: G's BatchNorm normalises each sample by its own statistics in training too "
+                         "(the mode its map is read in), running statistics averaged over the samples")
     args = ap.parse_args()
     args.n_judge = args.n_judge or (5000 if args.profile == "teach" else 500)
     if args.fc_d_no_bn and not args.fc_d:
         ap.error("--fc-d-no-bn needs --fc-d")
     if args.d_conv3 and args.fc_d:
         ap.error("--d-conv3 and --fc-d are two different discriminators: pick one")
+    if args.mbstd and (args.fc_d or args.d_conv3):
+        ap.error("--mbstd is a lever of DCGAN's D (not with --fc-d or --d-conv3)")
+    if args.train_per_sample and not args.nz2:
+        ap.error("--train-per-sample is a lever of the 2-dim generator (--nz2)")
     if args.nz2 and args.fc_g:
         ap.error("--fc-g is not allowed with --nz2: the 2-dim generator keeps its transposed convolution from z")
     torch.set_num_threads(1)
@@ -115,12 +163,19 @@ def main() -> None:
     def build(c: train.GANConfig) -> tuple[nn.Module, nn.Module]:
         torch.manual_seed(c.seed)
         G = CodeGenerator(c.nz, c.width, args.hidden) if args.fc_g else lesson.DCGANGenerator(c.nz, c.width)
-        D = (AdversarialHead(c.width, args.hidden) if args.fc_d else ThreeConvDiscriminator(c.width, c.d_head)
-             if args.d_conv3 else lesson.DCGANDiscriminator(c.width, c.d_head))
+        D = (AdversarialHead(c.width, args.hidden) if args.fc_d else ThreeConvDiscriminator(c.width, c.d_head, args.d_conv3_channels, args.d_conv3_kernel)
+             if args.d_conv3 else lesson.DCGANDiscriminator(c.width, c.d_head, minibatch_std=args.mbstd))
         if args.fc_d_no_bn:
             D.d.trunk[-2] = nn.Identity()   # the hidden layer's BatchNorm1d (Linear, BatchNorm1d, LeakyReLU)
+        if args.pack > 1:
+            D = PackedDiscriminator(D, args.pack)
         init_code_weights(G)   # G's weights, then D's (the order these probes drew them in)
         init_code_weights(D)
+        if args.train_per_sample:
+            for module in list(G.modules()):
+                for child_name, child in list(module.named_children()):
+                    if isinstance(child, nn.BatchNorm2d):
+                        setattr(module, child_name, PerSampleTrainBN(child))
         if args.sn_d:
             for name, m in list(D.named_modules()):
                 if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -130,6 +185,9 @@ def main() -> None:
     train.build_models = build
     total = cfg.epochs * (len(data.train) // cfg.batch_size)
     ema: dict[float, nn.Module] = {}
+    k = args.half_snapshots
+    snap_steps = {total // 2 + round((total - total // 2) * (i + 1) / k) for i in range(k)} if k else set()
+    snaps: list[dict[str, torch.Tensor]] = []
     done = [0]
 
     def step(G, D, opt_g, opt_d, real, z, **kw):
@@ -137,7 +195,7 @@ def main() -> None:
             for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
                 for group in opt.param_groups:
                     group["lr"] = lr * (1 - done[0] / total)
-        out = (lesson.gan_step if args.loss == "bce" and not args.r1 else probe_step)(G, D, opt_g, opt_d, real, z, **kw)
+        out = (lesson.gan_step if args.loss == "bce" and not args.r1 and args.pack == 1 else probe_step)(G, D, opt_g, opt_d, real, z, **kw)
         with torch.no_grad():
             for d in EMA_DECAYS:
                 E = ema.setdefault(d, copy.deepcopy(G))
@@ -146,6 +204,8 @@ def main() -> None:
                 for be, b in zip(E.buffers(), G.buffers()):
                     be.copy_(b)
         done[0] += 1
+        if done[0] in snap_steps:
+            snaps.append({k: v.detach().clone() for k, v in G.state_dict().items()})
         return out
 
     def probe_step(G, D, opt_g, opt_d, real, z, **kw):
@@ -181,6 +241,24 @@ def main() -> None:
         G = course.generator_in_mode(G, "per-sample") if args.nz2 else G
         r = sample_report(evaluator, to_classifier(train.generate(G, z)), real, n_max=args.n_judge, seed=args.seed)
         out[name] = {k: r[k] for k in KEYS}
+    if snaps:  # the second half's snapshots, by the evaluator's labels
+        rows = []
+        for state in snaps:
+            G = copy.deepcopy(res.G)
+            G.load_state_dict(state)
+            G = course.generator_in_mode(G, "per-sample") if args.nz2 else G.eval()
+            r = label_scores(evaluator, to_classifier(train.generate(G, z[:2000])))
+            rows.append([r["classes_covered"], r["sure_share"], r["kl_uniform"]])
+        t = torch.tensor(rows, dtype=torch.float64)
+        out["half_snapshots"] = {"n": len(rows), "share_all_10": float((t[:, 0] >= 10).double().mean()),
+                                 "classes_median": float(t[:, 0].median()), "sure_mean": float(t[:, 1].mean()),
+                                 "kl_median": float(t[:, 2].median()), "rows": rows}
+    if args.save:
+        torch.save({"G": res.G.state_dict(), "snapshots": snaps, "args": vars(args)}, args.save)
+    if args.nz2:  # the last G in eval mode too (running statistics), beside the per-sample map
+        r = sample_report(evaluator, to_classifier(train.generate(res.G.eval(), z)), real, n_max=args.n_judge,
+                          seed=args.seed)
+        out["last_eval_mode"] = {k: r[k] for k in KEYS}
     print(json.dumps(out))
 
 
