@@ -24,6 +24,7 @@ logits here.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,7 +42,7 @@ from .models import batch_stats_copy, init_weights
 from .params import check_choice, check_float, check_int
 from .progress import progress as progress_bar
 from .run import pick_device, seed_everything
-from .train import generate
+from .train import ema_update, generate
 
 KINDS = ("plain", "infogan", "acgan")
 CONT_LOSSES = ("fixed", "gaussian")
@@ -65,6 +66,7 @@ class CodeGANConfig:
     lambda_cat: float = 1.0
     lambda_cont: float = 0.1
     cont_loss: str = "fixed"
+    ema_decay: float = 0.0
     seed: int = 0
     dataset: str = "mnist"
     n_train: int = 0
@@ -85,6 +87,9 @@ class CodeGANConfig:
         check_float("lambda_cat", self.lambda_cat, minimum=0.0)
         check_float("lambda_cont", self.lambda_cont, minimum=0.0)
         check_choice("cont_loss", self.cont_loss, CONT_LOSSES)
+        check_float("ema_decay", self.ema_decay, minimum=0.0, maximum=1.0)
+        if self.ema_decay >= 1.0:
+            raise ValueError(f"ema_decay={self.ema_decay!r} is not allowed; it must be < 1 (1 would never move)")
         check_int("seed", self.seed, minimum=0)
 
     @property
@@ -225,6 +230,8 @@ def train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: torch.Tenso
       and fakes (requested labels);
     * G step: ``BCE(D(G(z, c)), 1)`` plus the same information / class term.
 
+    With ``cfg.ema_decay > 0`` the returned G is an exponential moving average of G's weights over the
+    steps (:func:`helpers.train.ema_update`; the training itself, D and every random draw are the same).
     Deterministic for a given ``cfg.seed`` on a given device.
     """
     if images.dim() != 4 or images.shape[1:] != (1, 28, 28):
@@ -240,6 +247,7 @@ def train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: torch.Tenso
     G, D = build_code_models(cfg)
     G.to(device)
     D.to(device)
+    G_ema = copy.deepcopy(G) if cfg.ema_decay > 0 else None
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, 0.999))
     x_all, y_all = images.to(device), labels.long().to(device)
@@ -283,6 +291,8 @@ def train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: torch.Tenso
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
+            if G_ema is not None:
+                ema_update(G_ema, G, cfg.ema_decay)
             with torch.no_grad():
                 hist["loss_d"][step] = loss_d.item()
                 hist["loss_g"][step] = loss_g.item()
@@ -294,7 +304,7 @@ def train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: torch.Tenso
                 bar.set_postfix(epoch=epoch + 1, loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}")
             bar.update(1)
     bar.close()
-    return CodeGANResult(cfg, G.cpu().eval(), D.cpu().eval(), hist)
+    return CodeGANResult(cfg, (G if G_ema is None else G_ema).cpu().eval(), D.cpu().eval(), hist)
 
 
 def load_or_train_code_gan(cfg: CodeGANConfig, images: torch.Tensor, labels: torch.Tensor, path: str | Path, *,

@@ -171,6 +171,17 @@ def generate(G: nn.Module, z: torch.Tensor, *, batch_size: int = 1000) -> torch.
     return out
 
 
+@torch.no_grad()
+def ema_update(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """One step of an exponential moving average of ``model``'s weights (Yazici et al. 2019):
+    ``average <- decay * average + (1 - decay) * model``, parameter by parameter; buffers (BatchNorm's
+    running statistics) are copied from ``model``, whose batches made them."""
+    for pa, p in zip(average.parameters(), model.parameters()):
+        pa.lerp_(p, 1 - decay)
+    for ba, b in zip(average.buffers(), model.buffers()):
+        ba.copy_(b)
+
+
 def train_gan(cfg: GANConfig, images: torch.Tensor, *, progress: bool = True,
               device: torch.device | None = None,
               g_extra: Callable[[torch.Tensor], torch.Tensor] | None = None,
@@ -314,5 +325,5 @@ def all_finite(history: dict[str, torch.Tensor]) -> bool:
     return all(bool(torch.isfinite(torch.as_tensor(v)).all()) for v in history.values())
 
 
-__all__ = ["GANConfig", "GANResult", "sample_noise", "build_models", "generate", "train_gan",
+__all__ = ["GANConfig", "GANResult", "sample_noise", "build_models", "generate", "ema_update", "train_gan",
            "load_or_train_gan", "lesson_identity", "smooth", "all_finite"]

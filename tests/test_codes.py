@@ -62,6 +62,9 @@ def test_config_rejects_bad_values_by_name():
         CodeGANConfig(n_cat=1)
     with pytest.raises(ValueError, match="lambda_cat=-1"):
         CodeGANConfig(lambda_cat=-1.0)
+    for bad in (-0.1, 1.0, 1.5):
+        with pytest.raises(ValueError, match=f"ema_decay={bad!r}"):
+            CodeGANConfig(ema_decay=bad)
 
 
 # ---- the information loss on hand-computed cases ---------------------------------------------
@@ -189,6 +192,42 @@ def test_training_is_deterministic_and_finite():
     assert all(torch.equal(a.history[k], b.history[k]) for k in a.history)
     assert all(bool(torch.isfinite(v).all()) for v in a.history.values())
     assert len(a.history["loss_d"]) == len(x) // cfg.batch_size == a.iters_per_epoch
+
+
+def test_ema_generator_is_the_average_of_the_same_training():
+    """ema_decay > 0 returns an average of G's weights over the steps; the training itself (D, the history,
+    every draw) is the one without it. The average lies between the start and the last G: after the
+    first step it is exactly decay * G_0 + (1 - decay) * G_1."""
+    x, y = _toy()
+    plain = train_code_gan(CodeGANConfig(kind="acgan", **TINY), x, y, progress=False)
+    avg = train_code_gan(CodeGANConfig(kind="acgan", ema_decay=0.9, **TINY), x, y, progress=False)
+    assert all(torch.equal(plain.history[k], avg.history[k]) for k in plain.history)
+    assert all(torch.equal(a, b) for a, b in zip(plain.D.state_dict().values(), avg.D.state_dict().values()))
+    w_last, w_avg = plain.G.state_dict(), avg.G.state_dict()
+    assert any(not torch.equal(w_last[k], w_avg[k]) for k in w_last if k.endswith("weight"))
+    for k in w_last:  # BatchNorm's running statistics are the live G's
+        if "running" in k:
+            assert torch.equal(w_last[k], w_avg[k]), k
+    one = dict(TINY, epochs=1)
+    first = train_code_gan(CodeGANConfig(kind="acgan", **one), x[:one["batch_size"]], y[:one["batch_size"]],
+                           progress=False)   # one step
+    first_avg = train_code_gan(CodeGANConfig(kind="acgan", ema_decay=0.9, **one), x[:one["batch_size"]],
+                               y[:one["batch_size"]], progress=False)
+    G0 = build_code_models(CodeGANConfig(kind="acgan", **one))[0]
+    for (k, p0), p1, pa in zip(G0.named_parameters(), first.G.parameters(), first_avg.G.parameters()):
+        assert torch.allclose(pa, 0.9 * p0 + 0.1 * p1, atol=1e-6), k
+
+
+def test_ema_update_by_hand():
+    from helpers.train import ema_update
+    a, m = nn.BatchNorm1d(3), nn.BatchNorm1d(3)
+    with torch.no_grad():
+        a.weight.fill_(1.0)
+        m.weight.fill_(3.0)
+        m.running_mean.fill_(7.0)
+    ema_update(a, m, 0.75)
+    assert torch.allclose(a.weight, torch.full((3,), 1.5))            # 0.75 * 1 + 0.25 * 3
+    assert torch.equal(a.running_mean, m.running_mean)                 # buffers: copied
 
 
 def test_information_term_makes_the_code_readable():

@@ -64,6 +64,20 @@ def test_shared_configs_follow_the_profile_and_the_data():
         course.dcgan_config("fast", 0, data)
 
 
+def test_code_gans_share_everything_but_the_losses_and_average_g_per_profile():
+    data = tiny_data()
+    for profile in ("smoke", "teach", "paper"):
+        cfgs = {k: course.code_gan_config(k, profile, 3, data) for k in ("plain", "infogan", "acgan")}
+        assert {k: c.kind for k, c in cfgs.items()} == {"plain": "plain", "infogan": "infogan", "acgan": "acgan"}
+        others = [{f: v for f, v in vars(c).items() if f != "kind"} for c in cfgs.values()]
+        assert others[0] == others[1] == others[2]
+        # G is averaged over a window (1 / (1 - decay) steps) that grows with the profile's training
+        assert cfgs["acgan"].ema_decay == course.CODE_GAN_EMA[profile]
+        assert cfgs["acgan"].epochs == course.CODE_GAN_EPOCHS[profile]
+    decays = [course.CODE_GAN_EMA[p] for p in ("smoke", "teach", "paper")]
+    assert 0 < decays[0] < decays[1] < decays[2] < 1
+
+
 def test_noise_label_artifact_shape_dtype_labels_and_reload(tmp_path):
     gan, clf = tiny_gan(), PaperCNN().eval()
     clf_cfg = ClassifierConfig(epochs=1)
