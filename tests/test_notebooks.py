@@ -249,12 +249,16 @@ def check_06(m: dict) -> None:
 
 
 def check_07(m: dict) -> None:
+    # a D that learned nothing separates at chance (a re-initialised one: AUC 0.41-0.53); smoke's trained D
+    # reached 0.94 on MNIST and 0.80 (conv head) on Fashion-MNIST with issue 14's DCGAN on the machine of
+    # 2026-12-06: each bound sits between chance and what smoke reaches, with room for another CPU
+    auc_min = 0.7 if m["dataset"] == "fashion-mnist" else 0.8
     for head in ("conv", "fc"):
         v = m["verdicts"][head]
         # the trained D (batch statistics, as in training) tells real from generated images,
         # far better than a re-initialised D on the same images
         assert v["d_fake"] < v["d_real"], (head, v)
-        assert v["auc"] > 0.8 and v["auc"] > v["auc_random_d"] + 0.2, (head, v)
+        assert v["auc"] > auc_min and v["auc"] > v["auc_random_d"] + 0.2, (head, v)
         # sanity check: the maps depend on the weights (a copy of the image would correlate ~1), and a
         # cross-image correlation is a correlation (or "nan" when nearly all maps are empty)
         for method in ("gradcam", "gradcam++"):
