@@ -87,9 +87,7 @@ class CodeGANConfig:
         check_float("lambda_cat", self.lambda_cat, minimum=0.0)
         check_float("lambda_cont", self.lambda_cont, minimum=0.0)
         check_choice("cont_loss", self.cont_loss, CONT_LOSSES)
-        check_float("ema_decay", self.ema_decay, minimum=0.0, maximum=1.0)
-        if self.ema_decay >= 1.0:
-            raise ValueError(f"ema_decay={self.ema_decay!r} is not allowed; it must be < 1 (1 would never move)")
+        check_float("ema_decay", self.ema_decay, minimum=0.0, maximum=1.0, exclusive_max=True)  # 1: never moves
         check_int("seed", self.seed, minimum=0)
 
     @property

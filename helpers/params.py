@@ -40,16 +40,18 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int
 
 
 def check_float(name: str, value: Any, *, minimum: float | None = None,
-                exclusive: bool = False, maximum: float | None = None) -> float:
-    """Return ``value`` as a float if it is a real number above (or at) ``minimum`` and at
-    most ``maximum``."""
+                exclusive: bool = False, maximum: float | None = None,
+                exclusive_max: bool = False) -> float:
+    """Return ``value`` as a float if it is a real number above (or at) ``minimum`` and below
+    (or at) ``maximum``; ``exclusive`` / ``exclusive_max`` leave the bound itself out."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}={value!r} must be a number")
     if minimum is not None and (value <= minimum if exclusive else value < minimum):
         op = ">" if exclusive else ">="
         raise ValueError(f"{name}={value!r} is not allowed; it must be {op} {minimum}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name}={value!r} is not allowed; it must be <= {maximum}")
+    if maximum is not None and (value >= maximum if exclusive_max else value > maximum):
+        op = "<" if exclusive_max else "<="
+        raise ValueError(f"{name}={value!r} is not allowed; it must be {op} {maximum}")
     return float(value)
 
 

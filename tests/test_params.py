@@ -93,6 +93,17 @@ def test_check_float_exclusive_and_inclusive_minimum():
     assert "beta1" in str(ei.value) and ">= 0.0" in str(ei.value)
 
 
+def test_check_float_exclusive_and_inclusive_maximum():
+    assert check_float("quantile", 1.0, maximum=1.0) == 1.0
+    assert check_float("decay", 0.999, maximum=1.0, exclusive_max=True) == 0.999
+    with pytest.raises(ValueError) as ei:
+        check_float("decay", 1.0, maximum=1.0, exclusive_max=True)
+    assert "decay=1.0" in str(ei.value) and "< 1.0" in str(ei.value)
+    with pytest.raises(ValueError) as ei:
+        check_float("quantile", 1.5, maximum=1.0)
+    assert "quantile=1.5" in str(ei.value) and "<= 1.0" in str(ei.value)
+
+
 @pytest.mark.parametrize("profile", ["smoke", "teach", "paper"])
 def test_pick_profile_returns_that_profiles_sizes(profile):
     got = pick_profile(profile, SIZES)
