@@ -196,13 +196,8 @@ def main() -> None:
                 for group in opt.param_groups:
                     group["lr"] = lr * (1 - done[0] / total)
         out = (lesson.gan_step if args.loss == "bce" and not args.r1 and args.pack == 1 else probe_step)(G, D, opt_g, opt_d, real, z, **kw)
-        with torch.no_grad():
-            for d in EMA_DECAYS:
-                E = ema.setdefault(d, copy.deepcopy(G))
-                for pe, p in zip(E.parameters(), G.parameters()):
-                    pe.lerp_(p, 1 - d)
-                for be, b in zip(E.buffers(), G.buffers()):
-                    be.copy_(b)
+        for d in EMA_DECAYS:
+            train.ema_update(ema.setdefault(d, copy.deepcopy(G)), G, d)
         done[0] += 1
         if done[0] in snap_steps:
             snaps.append({k: v.detach().clone() for k, v in G.state_dict().items()})
