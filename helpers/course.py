@@ -46,8 +46,10 @@ NOISE_MAP_BN_MODE = "per-sample"
 #: artifact name of the 2-dim-noise generator (notebooks 03-05).
 NOISE2_ARTIFACT = "dcgan_nz2"
 #: generator snapshots saved per epoch for the 2-dim-noise generator, per profile (the paper: 10
-#: per epoch over 20 epochs; `teach` saves 100 over its 2 epochs: scoring them is most of 03's time).
-NOISE2_SNAPSHOTS_PER_EPOCH = {"smoke": 10, "teach": 50, "paper": 10}
+#: per epoch over 20 epochs; `teach` saves 100 over its 2 epochs: scoring them is most of 03's time;
+#: `smoke` 32 over its 8 epochs: scoring 80, each on 1,000 noise points in both BatchNorm modes, took
+#: about half of 03's and of 05's smoke runs).
+NOISE2_SNAPSHOTS_PER_EPOCH = {"smoke": 4, "teach": 50, "paper": 10}
 #: fixed-noise sample frames per epoch of the course's DCGANs (notebook 02's "samples across
 #: epochs" and its GIF): `teach` trains 2 epochs only, so 10 frames per epoch make 21 in all.
 DCGAN_SAMPLES_PER_EPOCH = {"smoke": 1, "teach": 10, "paper": 1}
