@@ -83,7 +83,7 @@ class CodeGANConfig:
         check_int("batch_size", self.batch_size, minimum=2)
         check_float("lr_g", self.lr_g, minimum=0.0, exclusive=True)
         check_float("lr_d", self.lr_d, minimum=0.0, exclusive=True)
-        check_float("beta1", self.beta1, minimum=0.0, maximum=1.0)
+        check_float("beta1", self.beta1, minimum=0.0, maximum=1.0, exclusive_max=True)  # Adam needs it below 1
         check_float("lambda_cat", self.lambda_cat, minimum=0.0)
         check_float("lambda_cont", self.lambda_cont, minimum=0.0)
         check_choice("cont_loss", self.cont_loss, CONT_LOSSES)

@@ -76,7 +76,7 @@ class GANConfig:
         check_int("batch_size", self.batch_size, minimum=1)
         check_float("lr_g", self.lr_g, minimum=0.0, exclusive=True)
         check_float("lr_d", self.lr_d, minimum=0.0, exclusive=True)
-        check_float("beta1", self.beta1, minimum=0.0)
+        check_float("beta1", self.beta1, minimum=0.0, maximum=1.0, exclusive_max=True)  # Adam needs it below 1
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_int("snapshots_per_epoch", self.snapshots_per_epoch, minimum=0)
         check_int("samples_per_epoch", self.samples_per_epoch, minimum=1)

@@ -65,6 +65,9 @@ def test_config_rejects_bad_values_by_name():
     for bad in (-0.1, 1.0, 1.5):
         with pytest.raises(ValueError, match=f"ema_decay={bad!r}"):
             CodeGANConfig(ema_decay=bad)
+    for bad in (-0.1, 1.0):  # Adam rejects beta1 = 1 only when training starts: the config says so first
+        with pytest.raises(ValueError, match=f"beta1={bad!r}"):
+            CodeGANConfig(beta1=bad)
 
 
 # ---- the information loss on hand-computed cases ---------------------------------------------

@@ -82,6 +82,7 @@ def test_gan_config_defaults_are_valid_and_plain():
     ({"lr_g": 0.0}, ["lr_g", "> 0.0"]),
     ({"lr_d": -1e-3}, ["lr_d", "> 0.0"]),
     ({"beta1": -0.5}, ["beta1", ">= 0.0"]),
+    ({"beta1": 1.0}, ["beta1", "=1.0", "< 1.0"]),
     ({"arch": "gan"}, ["arch", "'gan'", "'mlp'", "'dcgan'"]),
     ({"noise": "gauss"}, ["noise", "'gauss'", "'normal'", "'uniform'"]),
     ({"optimizer": "rmsprop"}, ["optimizer", "'adam'", "'sgd'"]),
