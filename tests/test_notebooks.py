@@ -162,12 +162,14 @@ def check_04(m: dict) -> None:
     assert m["ink_std_per_sample"] < m["ink_std_eval"], m
     assert len(m["purity_per_snapshot"]["per-sample"]) == len(m["snapshot_epochs"]) > 1
     # the corollary: per sample, G(2z) = G(z) for every generator, trained, untrained or with a shuffled first
-    # layer, and the length of z carries nothing; the trained generator's direction carries the label, the
-    # untrained one's (one label everywhere) does not
+    # layer, and the length of z carries nothing. The direction then carries whatever labels G draws, trained or
+    # not: the untrained generator of seed 1 draws two classes (U = 0.86 in smoke and teach), seed 0's one (U = 0).
+    # What the architecture does not give, training does: more classes than the untrained generator draws
     dc = m["direction_carries"]
     for name, c in dc["per-sample"].items():
         assert c["scale_diff"] < 0.01 and c["radius"] < 0.1, (name, dc)
-    assert dc["per-sample"]["last"]["angle"] > dc["per-sample"]["untrained"]["angle"] + 0.2, dc
+    assert dc["per-sample"]["last"]["coverage"] > dc["per-sample"]["untrained"]["coverage"], dc
+    assert dc["per-sample"]["last"]["angle"] > 0.5, dc
     assert dc["eval"]["last"]["angle"] > dc["eval"]["untrained"]["angle"] + 0.1, dc
     assert dc["eval"]["selected"]["scale_diff"] > 5 * dc["per-sample"]["selected"]["scale_diff"], dc
     # the linear probe finds the 16-dim map's labels, the same probe on shuffled labels does not
@@ -250,15 +252,18 @@ def check_06(m: dict) -> None:
 
 def check_07(m: dict) -> None:
     # a D that learned nothing separates at chance (a re-initialised one: AUC 0.41-0.53); smoke's trained D
-    # reached 0.94 on MNIST and 0.80 (conv head) on Fashion-MNIST with issue 14's DCGAN on the machine of
-    # 2026-12-06: each bound sits between chance and what smoke reaches, with room for another CPU
-    auc_min = 0.7 if m["dataset"] == "fashion-mnist" else 0.8
+    # reached 0.94 on MNIST and, with the conv head on Fashion-MNIST, 0.80 on seed 0 and 0.68 on seed 1 (issue
+    # 14's DCGAN, the machines of 2026-12-06; the fc head 0.72 against its re-initialised D's 0.54 there): each
+    # floor sits above chance and below what smoke reaches, and the margin over the re-initialised D on the same
+    # images (the baseline) is several times the AUC's sampling spread (~0.01-0.02 on these sets)
+    fashion = m["dataset"] == "fashion-mnist"
+    auc_min, margin = (0.6, 0.1) if fashion else (0.8, 0.2)
     for head in ("conv", "fc"):
         v = m["verdicts"][head]
         # the trained D (batch statistics, as in training) tells real from generated images,
         # far better than a re-initialised D on the same images
         assert v["d_fake"] < v["d_real"], (head, v)
-        assert v["auc"] > auc_min and v["auc"] > v["auc_random_d"] + 0.2, (head, v)
+        assert v["auc"] > auc_min and v["auc"] > v["auc_random_d"] + margin, (head, v)
         # sanity check: the maps depend on the weights (a copy of the image would correlate ~1), and a
         # cross-image correlation is a correlation (or "nan" when nearly all maps are empty)
         for method in ("gradcam", "gradcam++"):
