@@ -157,7 +157,8 @@ def code_gan_config(kind: str, profile: str, seed: int, data: Dataset) -> CodeGA
     return CodeGANConfig(kind=kind, nz=62, n_cat=10, n_cont=2, width=32, hidden=256,
                          epochs=_pick(CODE_GAN_EPOCHS, profile), batch_size=64, lr_g=1e-3, lr_d=2e-4,
                          beta1=0.5, lambda_cat=1.0, lambda_cont=0.1, cont_loss="fixed",
-                         ema_decay=_pick(CODE_GAN_EMA, profile), seed=seed, dataset=data.name, n_train=len(data.train), data_source=data.train.source)
+                         ema_decay=_pick(CODE_GAN_EMA, profile), seed=seed, dataset=data.name,
+                         n_train=len(data.train), data_source=data.train.source)
 
 
 def load_code_gan(run: NotebookRun, data: Dataset, cfg: CodeGANConfig, *, progress: bool = True,

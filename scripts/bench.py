@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from helpers.train import GANConfig
 
 ROOT = Path(__file__).resolve().parent.parent
-#: glibc's malloc settings the Makefile exports (recorded with the machine: they change the times, not the numbers)
-MALLOC_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 sys.path.insert(0, str(ROOT))
 
 
@@ -201,7 +199,8 @@ def main() -> int:
                     "machine": {"python": platform.python_version(), "torch": torch.__version__,
                                 "cpus": os.cpu_count(), "threads": torch.get_num_threads(),
                                 "platform": platform.platform(),
-                                "malloc": {k: os.environ.get(k) for k in MALLOC_SETTINGS}},
+                                # glibc's malloc settings (the Makefile's): they change the times, not the numbers
+                                "malloc": {k: v for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_")}},
                     "notebooks": {}, "throughput_images_per_s": {}}
     for name, cfg in course_configs().items():
         ips = throughput(cfg)
@@ -258,9 +257,8 @@ def markdown(result: dict[str, Any]) -> list[str]:
     m = result["machine"]
     lines += ["", f"Machine: {m['cpus']} CPUs, torch {m['torch']} ({m['threads']} thread{'s' if m['threads'] != 1 else ''} for every throughput run), "
                   f"Python {m['python']}; peak memory of the throughput runs {result['peak_rss_mb']} MB; {result['date']}."]
-    malloc = m.get("malloc") or {}
-    if any(malloc.values()):
-        lines[-1] += " glibc malloc: " + ", ".join(f"`{k}={v}`" for k, v in malloc.items() if v) + " (the Makefile's)."
+    if m.get("malloc"):
+        lines[-1] += " glibc malloc: " + ", ".join(f"`{k}={v}`" for k, v in m["malloc"].items()) + " (the Makefile's)."
     return lines
 
 
