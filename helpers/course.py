@@ -21,7 +21,7 @@ from .classifier import ClassifierConfig, PaperCNN, load_or_train_classifier, pr
 from .codes import CodeGANConfig, CodeGANResult, load_or_train_code_gan
 from .data import Dataset, to_classifier, to_gan
 from .diagnostics import coverage
-from .metrics import check_images, floor_report, report_table, sample_report
+from .metrics import check_images, report_table, sample_reports
 from .noise_map import angular_purity, class_shares, label_noise, per_sample_norm
 from .params import PROFILES, check_choice, check_int
 from .progress import progress as progress_bar
@@ -198,8 +198,9 @@ def judge(run: NotebookRun, data: Dataset, sets: dict[str, torch.Tensor], *, n: 
     n = min(len(x) for x in sets.values()) if n is None else check_int("n", n, minimum=7)
     model = evaluator(data.name)
     real = to_classifier(data.test.x)
-    reports = {"floor": floor_report(model, to_classifier(data.train.x), real, n_max=n, seed=run.seed)}
-    reports.update({name: sample_report(model, x, real, n_max=n, seed=run.seed) for name, x in sets.items()})
+    # the floor is floor_report's: the training images in the place of a set (one call shares the test
+    # images' features and radii among all sets)
+    reports = sample_reports(model, {"floor": to_classifier(data.train.x), **sets}, real, n_max=n, seed=run.seed)
     if show:
         print(report_table({k: v for k, v in reports.items() if k != "floor"}, floor=reports["floor"]))
     run.record(evaluator={**run.metrics.get("evaluator", {}), **reports})

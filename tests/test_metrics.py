@@ -18,8 +18,8 @@ from helpers.data import to_classifier
 from helpers.diagnostics import coverage, kl_from_uniform
 from helpers.metrics import (SURE, EvaluatorFeatures, evaluator_features, floor_report, frechet_distance,
                              frechet_distance_from_features, label_scores,
-                             label_scores_from_probabilities, prdc_scores, probabilities,
-                             report_table, sample_report, subsample)
+                             label_scores_from_probabilities, prdc_from_features, prdc_scores, probabilities,
+                             report_table, sample_report, sample_reports, subsample)
 from helpers.models import DCGANGenerator, init_weights
 from helpers.quality import frechet_distance as numpy_frechet_distance
 
@@ -187,6 +187,41 @@ def test_prdc_scores_from_images_equal_the_report(toy, real):
     scores = prdc_scores(toy, fake, real, k=3)
     assert scores == {key: rep[key] for key in ("precision", "recall", "density", "coverage")}
     assert scores != prdc_scores(toy, fake, real, k=8)
+
+
+class CountingToy(ToyEvaluator):
+    """The toy evaluator, counting the images whose features are asked for (the labels' pass and the
+    one-image probe of EvaluatorFeatures not counted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def features(self, x01: torch.Tensor) -> torch.Tensor:
+        self.seen += len(x01) if len(x01) > 1 else 0
+        return super().features(x01)
+
+    def forward(self, x01: torch.Tensor) -> torch.Tensor:
+        return -torch.cdist(ToyEvaluator.features(self, x01), self.centres) ** 2 / (2 * SPREAD ** 2)
+
+
+def test_several_sets_at_once_give_the_librarys_numbers_with_the_real_images_seen_once(real):
+    toy = CountingToy()
+    sets = {"spread": toy.images(balanced(), seed=11), "five": toy.images(balanced() % 5, seed=12),
+            "one": toy.images(torch.full((N,), 2), seed=13)}
+    reports = sample_reports(toy, sets, real, k=4, n_max=300, seed=5)
+    assert toy.seen == 4 * 300                     # each set once, the real images once, not once per set
+    real_cut = subsample(real, 300, seed=6)        # the real images are cut with seed + 1
+    for name, x in sets.items():
+        fake_cut = subsample(x, 300, seed=5)
+        features = evaluator_features(toy, fake_cut), evaluator_features(toy, real_cut)
+        rep = reports[name]
+        assert {key: rep[key] for key in ("precision", "recall", "density", "coverage")} == \
+            prdc_from_features(*features, k=4), name           # prdc.compute_prdc, the library's own call
+        assert rep["fd"] == pytest.approx(frechet_distance(toy, fake_cut, real_cut), rel=1e-9), name
+        assert {key: rep[key] for key in label_scores(toy, fake_cut)} == label_scores(toy, fake_cut), name
+        assert rep == sample_report(toy, x, real, k=4, n_max=300, seed=5), name
+    assert len({rep["fd"] for rep in reports.values()}) == 3       # three different sets, three answers
 
 
 def test_prdc_prints_nothing(toy, real, capsys):
