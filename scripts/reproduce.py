@@ -23,6 +23,7 @@ makes the committed seed-0 run load instead of retrain after ``make run``.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
@@ -47,15 +48,81 @@ DEFAULT_SEEDS = (0, 1, 2, 3, 4)
 Runner = Callable[[Path, Path, dict[str, Any], dict[str, str]], None]
 
 
-def code_hash(nb: Path) -> str:
-    """sha256 of a notebook's code cells (what decides its numbers; outputs and prose do not).
+COURSE = ROOT / "helpers" / "course.py"
+
+
+def _profile_table(node: ast.expr) -> dict[str, ast.expr] | None:
+    """The entries of a dict literal whose keys are exactly the profiles, else None."""
+    if not isinstance(node, ast.Dict) or not all(isinstance(k, ast.Constant) for k in node.keys):
+        return None
+    table = {k.value: v for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
+    return table if set(table) == set(PROFILES) else None
+
+
+def _assignments(tree: ast.Module) -> list[tuple[ast.expr, str | None]]:
+    """(value, the name assigned, or None for another target) of each top-level assignment."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            found.append((node.value, target.id if isinstance(target, ast.Name) else None))
+    return found
+
+
+def _one_profile(source: str, profile: str) -> str:
+    """``source`` with every ``NAME = {"smoke": ..., "teach": ..., "paper": ...}`` assignment (a notebook's
+    SIZES table) cut to ``NAME = {profile: ...}``: the rows of the other profiles do not decide this
+    profile's numbers. A cell that is not plain Python (an IPython magic) is left as it is."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def at(lineno: int, col: int) -> int:  # ast's (line, UTF-8 byte column) -> index into source
+        return offsets[lineno - 1] + len(lines[lineno - 1].encode()[:col].decode())
+
+    cuts = []
+    for value, _ in _assignments(tree):
+        table = _profile_table(value)
+        if table is not None:
+            entry = ast.get_source_segment(source, table[profile])
+            cuts.append((at(value.lineno, value.col_offset), at(value.end_lineno, value.end_col_offset),
+                         f"{{{profile!r}: {entry}}}"))
+    for start, end, text in reversed(cuts):
+        source = source[:start] + text + source[end:]
+    return source
+
+
+def course_budgets(profile: str, path: Path | None = None) -> str:
+    """``NAME=value`` lines of ``profile``'s value in every profile table of ``helpers/course.py``
+    (``GAN_EPOCHS``, ``CODE_GAN_EMA``, ...): budgets that live outside the notebooks but decide their
+    numbers as much as a SIZES row does."""
+    rows = []
+    for value, name in _assignments(ast.parse((path or COURSE).read_text())):
+        table = _profile_table(value)
+        if table is not None and name is not None:
+            rows.append(f"{name}={ast.unparse(table[profile])}")
+    return "\n".join(rows)
+
+
+def code_hash(nb: Path, profile: str = "teach") -> str:
+    """sha256 of what decides a notebook's numbers in ``profile``: its code cells, with each SIZES table
+    cut to the profile's row, and the profile's budgets in ``helpers/course.py``
+    (:func:`course_budgets`). Outputs, prose and the other profiles' sizes do not count, so a smoke-only
+    change leaves the teach runs current; a changed teach budget, in a notebook or in helpers, makes them stale.
 
     The exercise cells (tagged ``exercise``, at the end of each notebook) are left out: they run after
     every number is recorded and record none (``tests/test_reproduce.py`` checks both), so a solution
     filled in or an exercise added does not make the seeds' runs stale."""
+    check_choice("PROFILE", profile, PROFILES)
     cells = json.loads(nb.read_text())["cells"]
-    code = "\n\x00\n".join("".join(c["source"]) for c in cells
+    code = "\n\x00\n".join(_one_profile("".join(c["source"]), profile) for c in cells
                              if c["cell_type"] == "code" and "exercise" not in c.get("metadata", {}).get("tags", []))
+    code += "\n\x00\n" + course_budgets(profile)
     return hashlib.sha256(code.encode()).hexdigest()[:16]
 
 
@@ -122,7 +189,7 @@ def reproduce(seeds: list[int], notebooks: list[Path], profile: str = "teach", r
         key = f"seed-{seed}"
         result = results / profile / key / nb.stem / "metrics.json"
         entry = summary["runs"].get(key, {}).get(nb.stem)
-        code = code_hash(nb)
+        code = code_hash(nb, profile)
         state = "redo" if redo else status(entry, result, code, torch_version)
         if state == "done":
             log(f"[reproduce {i}/{len(todo)}] seed {seed} {nb.stem}: done before ({entry['seconds']:.0f} s), skipped")

@@ -145,3 +145,53 @@ def test_exercise_cells_do_not_count_in_the_code_hash(tmp_path):
     data["cells"].append({"cell_type": "code", "metadata": {}, "source": ["y = 2"]})
     nb.write_text(json.dumps(data))
     assert reproduce.code_hash(nb) != before
+
+
+SIZES_CELL = '''SIZES = {  # profiles change sizes, never code paths
+    "smoke": dict(n=10, epochs=1),   # seconds
+    "teach": dict(n=100, epochs=2),
+    "paper": dict(n=1000, epochs=20),
+}
+S = pick_profile(PROFILE, SIZES)'''
+
+
+def test_the_hash_of_a_profile_reads_only_that_profiles_sizes(tmp_path):
+    """A SIZES row decides only its own profile's numbers: a smoke-only change leaves the teach runs
+    current (and the other way round); the code around the table counts for every profile."""
+    nb = _notebook(tmp_path, "01_x", SIZES_CELL)
+    teach, smoke = reproduce.code_hash(nb, "teach"), reproduce.code_hash(nb, "smoke")
+    assert teach != smoke
+    for changed, same, other in (("n=10,", "teach", "smoke"), ("n=100,", "smoke", "teach")):
+        edited = _notebook(tmp_path, "01_x", SIZES_CELL.replace(changed, changed.replace("=", "=7")))
+        assert reproduce.code_hash(edited, same) == {"teach": teach, "smoke": smoke}[same], changed
+        assert reproduce.code_hash(edited, other) != {"teach": teach, "smoke": smoke}[other], changed
+    around = _notebook(tmp_path, "01_x", SIZES_CELL + "\nS['n'] += 1")
+    assert reproduce.code_hash(around, "teach") != teach and reproduce.code_hash(around, "smoke") != smoke
+    with pytest.raises(ValueError, match="PROFILE"):
+        reproduce.code_hash(nb, "fast")
+
+
+def test_a_table_is_cut_where_it_stands_after_other_characters_and_magics_stay():
+    source = 'label = "naïve"; SIZES = {"smoke": 1, "teach": 2, "paper": 3}  # ü\nOTHER = {"teach": 5}'
+    assert reproduce._one_profile(source, "teach") == \
+        'label = "naïve"; SIZES = {\'teach\': 2}  # ü\nOTHER = {"teach": 5}'   # not all three profiles: kept
+    assert reproduce._one_profile("%matplotlib inline\nSIZES = {}", "teach") == "%matplotlib inline\nSIZES = {}"
+
+
+def test_a_budget_in_helpers_course_counts_for_its_profile(tmp_path, monkeypatch):
+    """Budgets kept in helpers/course.py (epochs, snapshots, EMA) decide numbers as the SIZES rows do."""
+    nb = _notebook(tmp_path, "01_x", "x = 1")
+    course = tmp_path / "course.py"
+    course.write_text('GAN_EPOCHS = {"smoke": 8, "teach": 2, "paper": 20}\nNAME: str = "x"\n')
+    monkeypatch.setattr(reproduce, "COURSE", course)
+    assert reproduce.course_budgets("teach") == "GAN_EPOCHS=2"
+    teach, smoke = reproduce.code_hash(nb, "teach"), reproduce.code_hash(nb, "smoke")
+    course.write_text('GAN_EPOCHS = {"smoke": 4, "teach": 2, "paper": 20}\nNAME: str = "x"\n')
+    assert reproduce.code_hash(nb, "teach") == teach and reproduce.code_hash(nb, "smoke") != smoke
+    course.write_text('GAN_EPOCHS: dict = {"smoke": 4, "teach": 3, "paper": 20}\n')
+    assert reproduce.code_hash(nb, "teach") != teach
+
+
+def test_the_real_course_budgets_are_read():
+    rows = dict(line.split("=") for line in reproduce.course_budgets("teach").splitlines())
+    assert {"GAN_EPOCHS", "CODE_GAN_EPOCHS", "NOISE2_SNAPSHOTS_PER_EPOCH", "CODE_GAN_EMA"} <= set(rows), rows
