@@ -43,13 +43,11 @@ and diversity metrics for generative models", ICML 2020 (the ``prdc`` package is
 from __future__ import annotations
 
 import contextlib
-import io
 import warnings
 from typing import Any, Iterator
 
 import numpy as np
 import torch
-from prdc import compute_prdc
 from prdc.prdc import compute_nearest_neighbour_distances, compute_pairwise_distance
 from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
@@ -201,14 +199,26 @@ def _prdc_minimum(k: int) -> int:
     return check_int("k", k, minimum=1) + 2
 
 
+def _prdc_against(real: np.ndarray, real_radii: np.ndarray, fake: np.ndarray, k: int) -> dict[str, float]:
+    """``prdc.compute_prdc``'s four numbers by its own functions and formulas, with the real images' k-NN
+    radii given, so that :func:`sample_reports` computes them once for all its sets (``compute_prdc``
+    computes them on every call; ``tests/test_metrics.py`` checks the numbers are equal to its)."""
+    fake_radii = compute_nearest_neighbour_distances(fake, k)
+    distance = compute_pairwise_distance(real, fake)
+    inside_real = distance < np.expand_dims(real_radii, axis=1)
+    return {"precision": float(inside_real.any(axis=0).mean()),
+            "recall": float((distance < np.expand_dims(fake_radii, axis=0)).any(axis=1).mean()),
+            "density": float((1. / float(k)) * inside_real.sum(axis=0).mean()),
+            "coverage": float((distance.min(axis=1) < real_radii).mean())}
+
+
 def prdc_from_features(fake: torch.Tensor, real: torch.Tensor, *, k: int = 5) -> dict[str, float]:
     """Precision, recall, density and coverage of two ``(N, F)`` feature sets with ``k``
-    nearest neighbours, through ``prdc.compute_prdc`` (its print is silenced). It holds three
+    nearest neighbours (``prdc.compute_prdc``'s numbers, :func:`_prdc_against`). It holds three
     distance matrices of N x N float64 numbers: 5,000 images per set take 0.6 GB."""
     fake, real = _check_features(fake, real, minimum=_prdc_minimum(k))
-    with contextlib.redirect_stdout(io.StringIO()):  # prdc prints "Num real: ... Num fake: ..."
-        scores = compute_prdc(real_features=real.numpy(), fake_features=fake.numpy(), nearest_k=k)
-    return {key: float(scores[key]) for key in ("precision", "recall", "density", "coverage")}
+    real_np = real.numpy()
+    return _prdc_against(real_np, compute_nearest_neighbour_distances(real_np, k), fake.numpy(), k)
 
 
 def prdc_scores(model: nn.Module, fake01: torch.Tensor, real01: torch.Tensor, *, k: int = 5) -> dict[str, float]:
@@ -246,19 +256,6 @@ def subsample(x: torch.Tensor, n_max: int | None, seed: int) -> torch.Tensor:
     if n_max is None or len(x) <= check_int("n_max", n_max, minimum=1):
         return x
     return x[torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n_max]]
-
-
-def _prdc_against(real: np.ndarray, real_radii: np.ndarray, fake: np.ndarray, k: int) -> dict[str, float]:
-    """``prdc.compute_prdc``'s four numbers, its functions and formulas, with the real images' k-NN
-    radii given: :func:`sample_reports` computes them once for all its sets, where ``compute_prdc``
-    would compute them again for each (``tests/test_metrics.py`` checks the numbers are equal)."""
-    fake_radii = compute_nearest_neighbour_distances(fake, k)
-    distance = compute_pairwise_distance(real, fake)
-    inside_real = distance < np.expand_dims(real_radii, axis=1)
-    return {"precision": float(inside_real.any(axis=0).mean()),
-            "recall": float((distance < np.expand_dims(fake_radii, axis=0)).any(axis=1).mean()),
-            "density": float((1. / float(k)) * inside_real.sum(axis=0).mean()),
-            "coverage": float((distance.min(axis=1) < real_radii).mean())}
 
 
 def sample_reports(model: nn.Module, sets: dict[str, torch.Tensor], real01: torch.Tensor, *, k: int = 5,

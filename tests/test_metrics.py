@@ -7,11 +7,14 @@ the clusters' Gaussian-mixture posterior.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
 import pytest
 import torch
+from prdc import compute_prdc
 from torch import nn
 
 from helpers.data import to_classifier
@@ -216,8 +219,11 @@ def test_several_sets_at_once_give_the_librarys_numbers_with_the_real_images_see
         fake_cut = subsample(x, 300, seed=5)
         features = evaluator_features(toy, fake_cut), evaluator_features(toy, real_cut)
         rep = reports[name]
+        with contextlib.redirect_stdout(io.StringIO()):      # prdc.compute_prdc, the library's own call, prints
+            library = compute_prdc(real_features=features[1].numpy(), fake_features=features[0].numpy(), nearest_k=4)
         assert {key: rep[key] for key in ("precision", "recall", "density", "coverage")} == \
-            prdc_from_features(*features, k=4), name           # prdc.compute_prdc, the library's own call
+            {key: float(library[key]) for key in ("precision", "recall", "density", "coverage")} == \
+            prdc_from_features(*features, k=4), name
         assert rep["fd"] == pytest.approx(frechet_distance(toy, fake_cut, real_cut), rel=1e-9), name
         assert {key: rep[key] for key in label_scores(toy, fake_cut)} == label_scores(toy, fake_cut), name
         assert rep == sample_report(toy, x, real, k=4, n_max=300, seed=5), name
