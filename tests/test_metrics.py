@@ -348,3 +348,29 @@ def test_report_table_puts_each_set_beside_the_floor(toy, real, floor):
     assert report_table({"collapsed": collapsed}).splitlines()[2].startswith("collapsed")
     with pytest.raises(ValueError, match="lacks"):
         report_table({"partial": {"fd": 1.0}})
+
+
+def test_the_evaluator_passes_each_set_through_its_convolutions_once():
+    """For the course's EvaluatorNet, sample_reports reads features and labels from one pass (its head on
+    the features of the same batches): the same numbers as two passes, bit for bit, with the images of
+    each set through the convolutions once (1,234 images: batches of 500 and a short one)."""
+    from helpers.evaluator import EvaluatorNet
+    from helpers.metrics import _features_and_probabilities, probabilities
+
+    torch.manual_seed(0)
+    net = EvaluatorNet().eval()
+    x = torch.rand(1234, 1, 28, 28)
+    feats, probs = _features_and_probabilities(net, x)
+    assert torch.equal(feats, evaluator_features(net, x)) and torch.equal(probs, probabilities(net, x))
+    assert feats.dtype == probs.dtype == torch.float64 and probs.shape == (1234, 10)
+    seen = []
+    net.body.register_forward_hook(lambda module, inputs, output: seen.append(len(inputs[0])))
+    real = torch.rand(300, 1, 28, 28)
+    sets = {"a": x[:400], "b": x[400:800]}
+    reports = sample_reports(net, sets, real, k=4)
+    assert sum(seen) == 300 + 400 + 400 + 1          # each image once (and EvaluatorFeatures' one-image probe)
+    for name, fake in sets.items():                    # = the two-pass numbers (the labels from model(x))
+        assert {key: reports[name][key] for key in label_scores(net, fake)} == label_scores(net, fake)
+    net.train()                                        # the model's mode is left as it was
+    sample_reports(net, {"a": x[:20]}, real[:20], k=4)
+    assert net.training
