@@ -19,6 +19,7 @@ lever it gives bit-identical weights), with these levers:
   common reference implementations do, e.g. eriklindernoren/PyTorch-GAN), with G's parameters at
   lr_g and D's at lr_d (Q's at --lr-q), in an Adam of its own;
 * --class-weight-d / --class-weight-g: ACGAN's class term times this in D's / G's loss;
+* --ema-decays: more exponential moving averages of G's weights, judged beside the one always kept;
 * an exponential moving average (EMA) of G's weights (decay 0.995, BatchNorm buffers
   copied) is always kept and judged beside the last G.
 
@@ -103,7 +104,7 @@ def train(cfg, images, labels, args):
             return term if w == 1.0 else w * term
         return torch.zeros(())
 
-    ema = {d: copy.deepcopy(G) for d in EMA_DECAYS}
+    ema = {d: copy.deepcopy(G) for d in sorted({*EMA_DECAYS, *(getattr(args, "ema_decays", None) or ())}, reverse=True)}
     iters = len(images) // cfg.batch_size
     for epoch in range(cfg.epochs):
         perm = torch.randperm(len(images), generator=shuffle)
@@ -203,6 +204,8 @@ def main() -> None:
     ap.add_argument("--info-step", choices=("gq", "gd"), help="InfoGAN: the information term in a step of its own")
     ap.add_argument("--class-weight-d", type=float, default=1.0, help="ACGAN: weight of the class term in D's loss")
     ap.add_argument("--class-weight-g", type=float, default=1.0, help="ACGAN: weight of the class term in G's loss")
+    ap.add_argument("--ema-decays", type=float, nargs="+",
+                    help="more EMA decays of G's weights, judged beside the course's 0.995")
     ap.add_argument("--note", default="")
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--selftest", action="store_true")
