@@ -32,7 +32,8 @@ if _os.environ.get("COURSE_BOOK_MATHJAX"):
     html_static_path = [_os.environ["COURSE_BOOK_MATHJAX"]]   # its es5/ lands in _static/es5/
     mathjax_path = "es5/tex-mml-chtml.js"
 
-include_patterns += ["figures/bench/bench.md", "probes/*/*RESULTS.md"]   # pages the README and notebooks link to
+# pages the README and notebooks link to
+include_patterns += ["figures/bench/bench.md", "probes/*/*RESULTS.md", "probes/*/BUDGET.md"]
 
 
 #: pages outside the navigation, with the title their file lacks
@@ -42,8 +43,8 @@ ORPHAN_TITLES = {"figures/bench/bench": "# Bench: notebook times and training th
 def _toctree(app, docname: str, source: list[str]) -> None:
     """The README (the front page on GitHub, where a toctree directive would show as text) gets the
     site's navigation here: the notebooks in order, hidden from its body. The bench table, which the
-    README links to, becomes a page of its own with a title; so do the probes' records (probes/*/*RESULTS.md),
-    which notebooks link to."""
+    README links to, becomes a page of its own with a title; so do the probes' records
+    (probes/*/*RESULTS.md, probes/*/BUDGET.md), which the README and notebooks link to."""
     if docname in ORPHAN_TITLES or docname.startswith("probes/"):
         source[0] = "---\norphan: true\n---\n" + ORPHAN_TITLES.get(docname, "") + source[0]
     if docname == "README":
