@@ -80,8 +80,14 @@ class EvaluatorNet(nn.Module):
         """The penultimate layer, ``(N, 128)``, of images in ``[0, 1]``."""
         return self.embed(self.body(x01))
 
+    def features_and_logits(self, x01: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(features(x01), forward(x01))`` from one pass through the convolutions (what
+        :func:`helpers.metrics.sample_reports` asks of a model that offers it)."""
+        features = self.features(x01)
+        return features, self.head(features)
+
     def forward(self, x01: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x01))
+        return self.features_and_logits(x01)[1]
 
 
 def evaluator_path(dataset: str) -> Path:

@@ -284,22 +284,17 @@ def sample_reports(model: nn.Module, sets: dict[str, torch.Tensor], real01: torc
 
 
 def _features_and_probabilities(model: nn.Module, x01: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(:func:`evaluator_features`, :func:`probabilities`) of ``x01``. For the course's evaluator, whose
-    forward is ``head(features(x))``, in one pass: its head applied to the same batches' features
-    gives the very logits of ``model(x)`` (the same operations on the same tensors); any other model
-    is run twice."""
-    from .evaluator import EvaluatorNet   # helpers.evaluator does not import this module
-
-    if type(model) is not EvaluatorNet:
+    """(:func:`evaluator_features`, :func:`probabilities`) of ``x01``: from one pass for a model that
+    offers ``features_and_logits`` (the course's evaluator, :class:`helpers.evaluator.EvaluatorNet`, whose
+    forward is that method's logits), else from two."""
+    both = getattr(model, "features_and_logits", None)
+    if both is None:
         return evaluator_features(model, x01), probabilities(model, x01)
     x01 = check_images("x01", x01)
-    feats, logits = [], []
     with evaluating(model):
-        for i in range(0, len(x01), BATCH):
-            f = model.features(x01[i:i + BATCH])
-            feats.append(f.double())
-            logits.append(model.head(f))
-    return torch.cat(feats), torch.cat(logits).double().softmax(dim=1)
+        pairs = [both(x01[i:i + BATCH]) for i in range(0, len(x01), BATCH)]
+    return (torch.cat([f for f, _ in pairs]).double(),
+            torch.cat([logits for _, logits in pairs]).double().softmax(dim=1))
 
 
 def sample_report(model: nn.Module, fake01: torch.Tensor, real01: torch.Tensor, *, k: int = 5,
